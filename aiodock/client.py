@@ -1,0 +1,409 @@
+"""The ``Docker`` client: one aiohttp session, version negotiation, typed errors."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import warnings
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final
+
+import aiohttp
+from yarl import URL
+
+from . import __version__
+from .connection import Address, TLSConfig, parse_address
+from .errors import (
+    APIError,
+    DockerConnectionError,
+    DockerError,
+    DockerTimeoutError,
+    InvalidArgument,
+    api_error,
+)
+from .utils import QueryValue, TimeSpec, encode_filters, query, to_timestamp, version_tuple
+
+if TYPE_CHECKING:
+    from .events import EventStream
+    from .utils import Filters
+
+from .configs import ConfigManager
+from .containers import ContainerManager
+from .exec import ExecManager
+from .images import ImageManager
+from .networks import NetworkManager
+from .nodes import NodeManager
+from .secrets import SecretManager
+from .services import ServiceManager
+from .swarm import Swarm
+from .tasks import TaskManager
+from .volumes import VolumeManager
+
+MAX_API_VERSION: Final = "1.55"
+"""The newest Engine API version this client speaks; negotiation never goes above it."""
+
+_DEFAULT: Any = object()
+
+if sys.version_info >= (3, 11):
+    _timeout = asyncio.timeout
+else:  # pragma: no cover - Python 3.10
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def _timeout(delay: float | None) -> Any:
+        if delay is None:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        fired = False
+
+        def fire() -> None:
+            nonlocal fired
+            fired = True
+            task.cancel()
+
+        handle = loop.call_later(delay, fire)
+        try:
+            yield
+        except asyncio.CancelledError:
+            if fired:
+                raise TimeoutError from None
+            raise
+        finally:
+            handle.cancel()
+
+
+class Docker:
+    """An asyncio client of one Docker daemon.
+
+    ``url`` is ``unix:///path``, ``tcp://host:port`` or ``http(s)://host:port``; by default
+    DOCKER_HOST, else ``unix:///var/run/docker.sock``. ``tls`` is a :class:`TLSConfig`,
+    ``True``/``False``, or ``None`` to read DOCKER_TLS_VERIFY/DOCKER_CERT_PATH as the docker
+    CLI does. ``api_version`` pins the version instead of negotiating it. ``timeout`` bounds
+    how long a request waits for the daemon to answer (streams that are merely quiet are not
+    cut); ``connect_timeout`` bounds connecting. ``pool_size`` caps open connections.
+
+    Use ``async with Docker() as docker:`` or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        tls: TLSConfig | bool | None = None,
+        api_version: str | None = None,
+        timeout: float | None = 60.0,
+        connect_timeout: float = 10.0,
+        pool_size: int = 100,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if api_version is not None and api_version != "auto":
+            version_tuple(api_version)
+        if pool_size < 1:
+            raise InvalidArgument("pool_size must be at least 1")
+        self.address: Address = parse_address(url, tls)
+        self._pinned_version = None if api_version in (None, "auto") else api_version
+        self._api_version: str | None = self._pinned_version
+        self._version_lock: asyncio.Lock | None = None
+        self._timeout = timeout
+        self._connect_timeout = connect_timeout
+        self._pool_size = pool_size
+        self._headers = {"User-Agent": f"aiodock/{__version__}", **(headers or {})}
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+        self._timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
+
+        self.containers = ContainerManager(self)
+        self.images = ImageManager(self)
+        self.networks = NetworkManager(self)
+        self.volumes = VolumeManager(self)
+        self.exec = ExecManager(self)
+        self.swarm = Swarm(self)
+        self.services = ServiceManager(self)
+        self.tasks = TaskManager(self)
+        self.nodes = NodeManager(self)
+        self.secrets = SecretManager(self)
+        self.configs = ConfigManager(self)
+
+    def __repr__(self) -> str:
+        return f"<Docker {self.address.display} api={self._api_version or '?'}>"
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The one aiohttp session of this client (made on first use)."""
+        if self._closed:
+            raise DockerError("this Docker client is closed")
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=self.address.connector(self._pool_size),
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout),
+                auto_decompress=False,
+            )
+        return self._session
+
+    async def close(self) -> None:
+        """Close every connection of this client."""
+        self._closed = True
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    async def __aenter__(self) -> Docker:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        if getattr(self, "_session", None) is not None and not self._closed:
+            _warn(
+                f"unclosed {self!r}: call close() or use 'async with'", ResourceWarning, source=self
+            )
+
+    # --- versions -----------------------------------------------------------------------
+
+    @property
+    def api_version(self) -> str | None:
+        """The API version in use, once negotiated (or pinned)."""
+        return self._api_version
+
+    async def negotiate_version(self) -> str:
+        """The API version to speak: the daemon's, capped at :data:`MAX_API_VERSION`."""
+        if self._api_version is not None:
+            return self._api_version
+        if self._version_lock is None:
+            self._version_lock = asyncio.Lock()
+        async with self._version_lock:
+            if self._api_version is None:
+                daemon_version = await self._daemon_api_version()
+                self._api_version = min(daemon_version, MAX_API_VERSION, key=version_tuple)
+        return self._api_version
+
+    async def _daemon_api_version(self) -> str:
+        async with await self._request("GET", "/_ping", versioned=False) as resp:
+            header = resp.headers.get("API-Version")
+            await resp.read()
+        if header:
+            return header
+        info = await self._json("GET", "/version", versioned=False)
+        return str(info["ApiVersion"])
+
+    async def require_version(self, minimum: str, feature: str) -> None:
+        """Raise :class:`InvalidArgument` when the negotiated version is below ``minimum``."""
+        version = await self.negotiate_version()
+        if version_tuple(version) < version_tuple(minimum):
+            raise InvalidArgument(f"{feature} needs API {minimum}; the daemon speaks {version}")
+
+    # --- requests -----------------------------------------------------------------------
+
+    async def url(self, path: str, *, versioned: bool = True) -> URL:
+        """The full URL of an API path (``/containers/json``)."""
+        if versioned:
+            version = self._api_version or await self.negotiate_version()
+            return self.address.base_url.with_path(f"/v{version}{path}", encoded=True)
+        return self.address.base_url.with_path(path, encoded=True)
+
+    def _client_timeout(self, read: float | None) -> aiohttp.ClientTimeout:
+        cached = self._timeouts.get(read)
+        if cached is None:
+            cached = aiohttp.ClientTimeout(
+                total=None, sock_connect=self._connect_timeout, sock_read=read
+            )
+            self._timeouts[read] = cached
+        return cached
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, QueryValue] | None = None,
+        json: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = _DEFAULT,
+        stream: bool = False,
+        versioned: bool = True,
+    ) -> aiohttp.ClientResponse:
+        """Send a request; return the response on success, raise the typed error otherwise.
+
+        ``timeout`` bounds the wait for the answer (default: the client's). With
+        ``stream=True`` it bounds only the wait for the response head, so a quiet
+        stream is never cut. The caller releases the response.
+        """
+        if timeout is _DEFAULT:
+            timeout = self._timeout
+        url = await self.url(path, versioned=versioned)
+        try:
+            if stream:
+                async with _timeout(timeout):
+                    resp = await self.session.request(
+                        method,
+                        url,
+                        params=query(params) if params else None,
+                        json=json,
+                        data=data,
+                        headers=headers,
+                        timeout=self._client_timeout(None),
+                    )
+            else:
+                resp = await self.session.request(
+                    method,
+                    url,
+                    params=query(params) if params else None,
+                    json=json,
+                    data=data,
+                    headers=headers,
+                    timeout=self._client_timeout(timeout),
+                )
+        except BaseException as exc:
+            raise self.translate_error(exc, f"{method} {path}") from exc
+        if resp.status >= 300:
+            await self._raise_for_status(resp, method, path)
+        return resp
+
+    async def _raise_for_status(self, resp: aiohttp.ClientResponse, method: str, path: str) -> None:
+        try:
+            body = await resp.read()
+        except BaseException as exc:
+            resp.close()
+            raise self.translate_error(exc, f"{method} {path}") from exc
+        finally:
+            resp.release()
+        message = body.decode("utf-8", "replace").strip()
+        parsed: Any = None
+        if body[:1] == b"{":
+            import json as _json
+
+            try:
+                parsed = _json.loads(body)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
+                message = parsed["message"]
+        raise api_error(
+            resp.status, message or resp.reason or "", method=method, path=path, body=parsed
+        )
+
+    def translate_error(self, exc: BaseException, what: str) -> BaseException:
+        """The aiodock error for a transport-level exception (others are returned unchanged)."""
+        if isinstance(exc, (DockerError, asyncio.CancelledError)):
+            return exc
+        if isinstance(exc, (aiohttp.ServerTimeoutError, asyncio.TimeoutError)):
+            return DockerTimeoutError(
+                f"{what}: the daemon at {self.address.display} did not answer in time"
+            )
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            return DockerConnectionError(
+                f"cannot connect to the Docker daemon: {exc.os_error.strerror or exc.os_error}",
+                address=self.address.display,
+            )
+        if isinstance(exc, aiohttp.ClientResponseError):
+            return DockerConnectionError(
+                f"{what}: the daemon sent a malformed response: {exc.message}",
+                address=self.address.display,
+            )
+        if isinstance(exc, (aiohttp.ClientError, OSError)):
+            return DockerConnectionError(
+                f"{what}: connection to the daemon failed: {exc}", address=self.address.display
+            )
+        return exc
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A request whose answer is JSON (``None`` for an empty body)."""
+        resp = await self._request(method, path, **kwargs)
+        try:
+            body = await resp.read()
+        except BaseException as exc:
+            resp.close()
+            raise self.translate_error(exc, f"{method} {path}") from exc
+        resp.release()
+        if not body:
+            return None
+        try:
+            import json as _json
+
+            return _json.loads(body)
+        except ValueError:
+            raise APIError(
+                resp.status,
+                f"the daemon's answer is not JSON: {body[:200]!r}",
+                method=method,
+                path=path,
+            ) from None
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> None:
+        """A request whose answer body does not matter (204, 201, ...)."""
+        resp = await self._request(method, path, **kwargs)
+        try:
+            await resp.read()
+        except BaseException as exc:
+            resp.close()
+            raise self.translate_error(exc, f"{method} {path}") from exc
+        resp.release()
+
+    # --- system -------------------------------------------------------------------------
+
+    async def ping(self) -> bool:
+        """``True`` when the daemon answers ``/_ping`` (raises :class:`DockerConnectionError`
+        otherwise)."""
+        resp = await self._request("GET", "/_ping", versioned=False)
+        try:
+            body = await resp.read()
+        except BaseException as exc:
+            resp.close()
+            raise self.translate_error(exc, "GET /_ping") from exc
+        resp.release()
+        header = resp.headers.get("API-Version")
+        if self._api_version is None and header:
+            self._api_version = min(header, MAX_API_VERSION, key=version_tuple)
+        return body.strip() == b"OK"
+
+    async def version(self) -> dict[str, Any]:
+        """The daemon's version information (``GET /version``)."""
+        result: dict[str, Any] = await self._json("GET", "/version")
+        return result
+
+    async def info(self) -> dict[str, Any]:
+        """System-wide information (``GET /info``)."""
+        result: dict[str, Any] = await self._json("GET", "/info")
+        return result
+
+    async def df(self) -> dict[str, Any]:
+        """Disk usage of images, containers, volumes and build cache (``GET /system/df``)."""
+        result: dict[str, Any] = await self._json("GET", "/system/df", timeout=None)
+        return result
+
+    def events(
+        self,
+        *,
+        since: TimeSpec | None = None,
+        until: TimeSpec | None = None,
+        filters: Filters | None = None,
+        decode: bool = True,
+        reconnect: bool = False,
+    ) -> EventStream:
+        """Stream the daemon's events as :class:`~aiodock.events.Event` objects (raw dicts
+        with ``decode=False``). ``reconnect=True`` survives dropped connections and daemon
+        restarts, resuming after the last event delivered."""
+        from .events import EventStream
+
+        return EventStream(
+            self,
+            since=to_timestamp(since, name="since") if since is not None else None,
+            until=to_timestamp(until, name="until") if until is not None else None,
+            filters=encode_filters(filters),
+            decode=decode,
+            reconnect=reconnect,
+        )

@@ -1,0 +1,226 @@
+"""Sans-IO decoders of the streams the daemon sends: bytes in, frames or objects out.
+
+Nothing here awaits or touches a socket; the stream classes feed these with whole
+chunks as they arrive. Memory held between calls is bounded by the largest frame
+(or JSON line) plus one chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from enum import IntEnum
+from typing import Any, NamedTuple
+
+from .errors import StreamDecodeError
+
+__all__ = [
+    "Frame",
+    "FrameDecoder",
+    "JSONStreamDecoder",
+    "RawDecoder",
+    "StreamType",
+]
+
+DEFAULT_MAX_FRAME = 256 * 1024 * 1024
+
+
+class StreamType(IntEnum):
+    """The stream a frame belongs to (the first byte of its header)."""
+
+    STDIN = 0
+    STDOUT = 1
+    STDERR = 2
+    SYSTEMERR = 3
+
+
+class Frame(NamedTuple):
+    """One piece of output: which stream it came on and its bytes."""
+
+    stream: StreamType
+    data: bytes
+
+
+_HEADER = struct.Struct(">LL")
+# The first header word is the stream id followed by three zero bytes.
+_STREAM_BY_WORD = {int(s) << 24: s for s in StreamType}
+
+
+class FrameDecoder:
+    """Decoder of the multiplexed protocol: ``[stream, 0, 0, 0, size32be] + payload``."""
+
+    __slots__ = ("_buf", "_max_frame", "_need")
+
+    def __init__(self, max_frame_size: int = DEFAULT_MAX_FRAME) -> None:
+        self._buf = bytearray()
+        self._need = 8
+        self._max_frame = max_frame_size
+
+    def feed(self, data: bytes) -> list[Frame]:
+        """Take the next chunk and return the frames it completes, in order."""
+        if self._buf:
+            self._buf += data
+            if len(self._buf) < self._need:
+                return []
+            data = bytes(self._buf)
+            self._buf.clear()
+        frames: list[Frame] = []
+        append = frames.append
+        unpack = _HEADER.unpack_from
+        streams = _STREAM_BY_WORD
+        n = len(data)
+        pos = 0
+        need = 8
+        while n - pos >= 8:
+            word, size = unpack(data, pos)
+            stream = streams.get(word)
+            if stream is None:
+                raise StreamDecodeError(
+                    f"invalid frame header {bytes(data[pos : pos + 8]).hex()} at offset {pos}"
+                    " (is this a TTY stream read as multiplexed?)"
+                )
+            if size > self._max_frame:
+                raise StreamDecodeError(
+                    f"frame of {size} bytes exceeds the limit of {self._max_frame} bytes"
+                )
+            end = pos + 8 + size
+            if end > n:
+                need = 8 + size
+                break
+            append(Frame(stream, data[pos + 8 : end]))
+            pos = end
+        if pos < n:
+            self._buf += memoryview(data)[pos:]
+            self._need = need
+        return frames
+
+    @property
+    def pending(self) -> int:
+        """Bytes held back waiting for the rest of their frame."""
+        return len(self._buf)
+
+    def eof(self) -> None:
+        """Signal the end of the stream: raises if it stopped inside a frame."""
+        if self._buf:
+            held = len(self._buf)
+            self._buf.clear()
+            raise StreamDecodeError(
+                f"stream ended inside a frame ({held} bytes of an incomplete frame)"
+            )
+
+
+class RawDecoder:
+    """Decoder of TTY streams, which have no framing: every chunk is stdout."""
+
+    __slots__ = ()
+
+    def feed(self, data: bytes) -> list[Frame]:
+        return [Frame(StreamType.STDOUT, bytes(data))] if data else []
+
+    @property
+    def pending(self) -> int:
+        return 0
+
+    def eof(self) -> None:
+        return None
+
+
+class JSONStreamDecoder:
+    """Decoder of a stream of JSON values (newline separated, or simply concatenated).
+
+    Values may be split across chunks and several may arrive in one chunk.
+    """
+
+    __slots__ = ("_buf", "_max_value", "_raw")
+
+    def __init__(self, max_value_size: int = 64 * 1024 * 1024) -> None:
+        self._buf = bytearray()
+        self._max_value = max_value_size
+        self._raw = json.JSONDecoder()
+
+    def feed(self, data: bytes) -> list[Any]:
+        """Take the next chunk and return the values it completes, in order."""
+        buf = self._buf
+        buf += data
+        last = buf.rfind(b"\n")
+        if last < 0:
+            if len(buf) > self._max_value:
+                raise StreamDecodeError(
+                    f"JSON value longer than {self._max_value} bytes without a line break"
+                )
+            # Values that are simply concatenated carry no newline at all.
+            return self._decode_complete_prefix()
+        complete = bytes(buf[: last + 1])
+        del buf[: last + 1]
+        values: list[Any] = []
+        for line in complete.split(b"\n"):
+            if not line.strip():
+                continue
+            try:
+                values.append(json.loads(line))
+            except ValueError:
+                values.extend(self._decode_concatenated(line))
+        if buf:
+            values.extend(self._decode_complete_prefix())
+        return values
+
+    def _decode_concatenated(self, line: bytes) -> list[Any]:
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise StreamDecodeError(f"JSON stream is not UTF-8: {exc}") from None
+        values: list[Any] = []
+        pos = 0
+        length = len(text)
+        while pos < length:
+            while pos < length and text[pos] in " \t\r":
+                pos += 1
+            if pos == length:
+                break
+            try:
+                value, pos = self._raw.raw_decode(text, pos)
+            except ValueError as exc:
+                raise StreamDecodeError(f"malformed JSON in stream: {exc}") from None
+            values.append(value)
+        return values
+
+    def _decode_complete_prefix(self) -> list[Any]:
+        """Decode whole values at the start of the held bytes, keeping an unfinished tail."""
+        buf = self._buf
+        head = bytes(buf).lstrip()
+        if not head or head[:1] not in b"{[":
+            return []
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError:
+            return []  # a multi-byte character may be split: wait for more
+        values: list[Any] = []
+        pos = 0
+        length = len(text)
+        while pos < length:
+            try:
+                value, end = self._raw.raw_decode(text, pos)
+            except ValueError:
+                break
+            values.append(value)
+            pos = end
+            while pos < length and text[pos] in " \t\r":
+                pos += 1
+        if values:
+            rest = text[pos:].encode("utf-8")
+            buf.clear()
+            buf += rest
+        return values
+
+    @property
+    def pending(self) -> int:
+        return len(self._buf)
+
+    def eof(self) -> list[Any]:
+        """Signal the end of the stream; returns a last unterminated value, raises if cut."""
+        tail = bytes(self._buf)
+        self._buf.clear()
+        if not tail.strip():
+            return []
+        values = self._decode_concatenated(tail)
+        return values

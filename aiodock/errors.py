@@ -1,0 +1,156 @@
+"""Typed exceptions raised by aiodock."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+class DockerError(Exception):
+    """Base class of every error aiodock raises."""
+
+
+class InvalidArgument(DockerError, ValueError):
+    """Bad input found locally, before anything was sent to the daemon."""
+
+
+class DockerConnectionError(DockerError, ConnectionError):
+    """The daemon could not be reached, or the connection dropped mid-stream."""
+
+    def __init__(self, message: str, *, address: str) -> None:
+        super().__init__(f"{message} ({address})")
+        self.address = address
+
+
+class DockerTimeoutError(DockerError, asyncio.TimeoutError):
+    """An operation did not finish within the time it was given."""
+
+
+class StreamDecodeError(DockerError):
+    """The daemon sent a stream that does not follow its framing (malformed or truncated)."""
+
+
+class APIError(DockerError):
+    """The daemon answered with an error status.
+
+    ``status`` is the HTTP status, ``message`` the daemon's own message.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        body: Any = None,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.method = method
+        self.path = path
+        self.body = body
+        where = f"{method} {path}: " if method else ""
+        super().__init__(f"{where}{status} {message}")
+
+    @property
+    def is_client_error(self) -> bool:
+        return 400 <= self.status < 500
+
+    @property
+    def is_server_error(self) -> bool:
+        return 500 <= self.status < 600
+
+
+class NotModified(APIError):
+    """304: the object was already in the requested state (say, starting a running container)."""
+
+
+class BadRequest(APIError):
+    """400: the daemon rejected the request's parameters."""
+
+
+class Unauthorized(APIError):
+    """401: registry credentials were missing or wrong."""
+
+
+class Forbidden(APIError):
+    """403: the operation is not allowed."""
+
+
+class NotFound(APIError):
+    """404: the object does not exist."""
+
+
+class ImageNotFound(NotFound):
+    """404 for an image."""
+
+
+class ContainerNotFound(NotFound):
+    """404 for a container."""
+
+
+class Conflict(APIError):
+    """409: the object's state or name conflicts with the request."""
+
+
+class ServerError(APIError):
+    """500: the daemon failed to carry the request out."""
+
+
+class ServiceUnavailable(APIError):
+    """503: the daemon cannot serve this now (for example: the node is not a swarm manager)."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    304: NotModified,
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    500: ServerError,
+    503: ServiceUnavailable,
+}
+
+
+def api_error(
+    status: int, message: str, *, method: str = "", path: str = "", body: Any = None
+) -> APIError:
+    """Build the typed exception for a daemon error answer."""
+    cls = _BY_STATUS.get(status, APIError)
+    if cls is NotFound:
+        lowered = message.lower()
+        if "no such image" in lowered or path.startswith("/images/"):
+            cls = ImageNotFound
+        elif "no such container" in lowered:
+            cls = ContainerNotFound
+    return cls(status, message, method=method, path=path, body=body)
+
+
+class ContainerError(DockerError):
+    """A container run with ``detach=False`` exited with a non-zero status."""
+
+    def __init__(
+        self, container: Any, exit_status: int, command: Any, image: str, stderr: bytes | None
+    ) -> None:
+        self.container = container
+        self.exit_status = exit_status
+        self.command = command
+        self.image = image
+        self.stderr = stderr
+        text = stderr.decode("utf-8", "replace").strip() if stderr else ""
+        detail = f": {text}" if text else ""
+        super().__init__(
+            f"command {command!r} in image {image!r} returned non-zero exit status "
+            f"{exit_status}{detail}"
+        )
+
+
+class BuildError(DockerError):
+    """An image build failed; ``build_log`` holds every progress object received."""
+
+    def __init__(self, reason: str, build_log: list[dict[str, Any]]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.build_log = build_log

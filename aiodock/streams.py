@@ -1,0 +1,284 @@
+"""Stream objects returned by streaming calls: async iterators and async context managers.
+
+A stream opens its HTTP response on first use, feeds whole chunks to a sans-IO decoder
+from :mod:`aiodock.decoders`, and hands out the decoded items. Leaving ``async with``,
+an error, cancellation, or dropping the last reference (``break`` out of ``async for``)
+closes the response, so no connection stays held.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+import aiohttp
+
+from .decoders import Frame, FrameDecoder, JSONStreamDecoder, RawDecoder, StreamType
+from .errors import APIError, DockerError
+
+if TYPE_CHECKING:
+    from .client import Docker
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Decoder(Protocol):
+    def feed(self, data: bytes) -> list[Any]: ...
+
+    def eof(self) -> Any: ...
+
+
+Opener = Callable[[], Awaitable[aiohttp.ClientResponse]]
+
+
+class ResponseStream(Generic[T]):
+    """Base of every stream: opens lazily, decodes chunk by chunk, closes on every exit."""
+
+    def __init__(self, docker: Docker, opener: Opener, decoder: Decoder, what: str) -> None:
+        self._docker = docker
+        self._opener = opener
+        self._decoder = decoder
+        self._what = what
+        self._resp: aiohttp.ClientResponse | None = None
+        self._items: list[T] = []
+        self._index = 0
+        self._finished = False
+
+    def __repr__(self) -> str:
+        state = "finished" if self._finished else ("open" if self._resp is not None else "new")
+        return f"<{type(self).__name__} {self._what} {state}>"
+
+    def _convert(self, items: list[Any]) -> list[T]:
+        """Turn decoded items into what the stream yields (identity by default)."""
+        return items
+
+    async def open(self) -> None:
+        """Send the request now (it is sent on first use otherwise)."""
+        if self._resp is None and not self._finished:
+            self._resp = await self._opener()
+
+    async def _fill(self) -> bool:
+        """Read the next chunk into the item buffer; ``False`` at the end of the stream."""
+        if self._finished:
+            return False
+        try:
+            if self._resp is None:
+                self._resp = await self._opener()
+            while True:
+                chunk = await self._resp.content.readany()
+                if not chunk:
+                    tail = self._decoder.eof()
+                    self._finish(release=True)
+                    if tail:
+                        self._items = self._convert(list(tail))
+                        self._index = 0
+                        return True
+                    return False
+                decoded = self._decoder.feed(chunk)
+                if decoded:
+                    self._items = self._convert(decoded)
+                    self._index = 0
+                    return True
+        except BaseException as exc:
+            self._finish(release=False)
+            raise self._docker.translate_error(exc, self._what) from exc
+
+    def _finish(self, *, release: bool) -> None:
+        self._finished = True
+        resp, self._resp = self._resp, None
+        if resp is not None:
+            if release:
+                resp.release()
+            else:
+                resp.close()
+
+    def __aiter__(self) -> ResponseStream[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        items = self._items
+        index = self._index
+        if index < len(items):
+            self._index = index + 1
+            return items[index]
+        if not await self._fill():
+            raise StopAsyncIteration
+        self._index = 1
+        return self._items[0]
+
+    async def batches(self) -> AsyncIterator[list[T]]:
+        """Yield items a chunk at a time: the fastest way through a busy stream."""
+        if self._index < len(self._items):
+            rest = self._items[self._index :]
+            self._index = len(self._items)
+            yield rest
+        try:
+            while await self._fill():
+                self._index = len(self._items)
+                yield self._items
+        finally:
+            if not self._finished:
+                self._finish(release=False)
+
+    async def close(self) -> None:
+        """Stop reading and close the connection (safe to call twice)."""
+        if self._finished:
+            return
+        self._finish(release=False)
+
+    async def __aenter__(self: S) -> S:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __del__(self) -> None:
+        resp = getattr(self, "_resp", None)
+        if resp is not None:
+            resp.close()
+
+
+S = TypeVar("S", bound=ResponseStream[Any])
+
+
+class FrameStream(ResponseStream[Frame]):
+    """Output of logs, attach or exec: :class:`Frame` objects in the order they were written."""
+
+    def __init__(self, docker: Docker, opener: Opener, *, tty: bool, what: str) -> None:
+        super().__init__(docker, opener, RawDecoder() if tty else FrameDecoder(), what)
+        self.tty = tty
+
+    def _convert(self, items: list[Any]) -> list[Frame]:
+        for frame in items:
+            if frame.stream is StreamType.SYSTEMERR:
+                raise DockerError(
+                    f"{self._what}: the daemon reported an error in the stream: "
+                    f"{frame.data.decode('utf-8', 'replace').strip()}"
+                )
+        return items
+
+    async def read(self) -> bytes:
+        """Every byte of every stream, in order, until the stream ends."""
+        parts: list[bytes] = []
+        async for frames in self.batches():
+            parts.extend(frame.data for frame in frames)
+        return b"".join(parts)
+
+    async def demux(self) -> tuple[bytes, bytes]:
+        """``(stdout, stderr)`` until the stream ends."""
+        out: list[bytes] = []
+        err: list[bytes] = []
+        async for frames in self.batches():
+            for stream, data in frames:
+                (err if stream is StreamType.STDERR else out).append(data)
+        return b"".join(out), b"".join(err)
+
+    async def lines(
+        self, *, encoding: str = "utf-8", errors: str = "replace", keepends: bool = False
+    ) -> AsyncIterator[tuple[StreamType, str]]:
+        """Text lines as ``(stream, line)``, each stream split on its own, lines and characters
+        reassembled across frames; a last line without a newline is yielded at the end."""
+        decoders: dict[StreamType, codecs.IncrementalDecoder] = {}
+        partial: dict[StreamType, str] = {}
+
+        def split(stream: StreamType, text: str) -> list[tuple[StreamType, str]]:
+            text = partial.pop(stream, "") + text
+            pieces = text.split("\n")
+            rest = pieces.pop()
+            if rest:
+                partial[stream] = rest
+            if keepends:
+                return [(stream, piece + "\n") for piece in pieces]
+            return [(stream, piece[:-1] if piece.endswith("\r") else piece) for piece in pieces]
+
+        async for frames in self.batches():
+            for stream, data in frames:
+                decoder = decoders.get(stream)
+                if decoder is None:
+                    decoder = decoders[stream] = codecs.getincrementaldecoder(encoding)(errors)
+                for item in split(stream, decoder.decode(data)):
+                    yield item
+        for stream, decoder in decoders.items():
+            tail = decoder.decode(b"", final=True)
+            if tail:
+                partial[stream] = partial.get(stream, "") + tail
+        for stream, rest in partial.items():
+            yield stream, rest
+
+
+class JSONStream(ResponseStream[T]):
+    """A stream of JSON values (events, stats, progress), optionally converted by ``transform``."""
+
+    def __init__(
+        self,
+        docker: Docker,
+        opener: Opener,
+        what: str,
+        transform: Callable[[Any], T] | None = None,
+    ) -> None:
+        super().__init__(docker, opener, JSONStreamDecoder(), what)
+        self._transform = transform
+
+    def _convert(self, items: list[Any]) -> list[T]:
+        if self._transform is None:
+            return items
+        transform = self._transform
+        return [transform(item) for item in items]
+
+
+def progress_error(item: dict[str, Any], log: list[dict[str, Any]], what: str) -> Exception:
+    """The default error for a progress object carrying ``error``/``errorDetail``."""
+    detail = item.get("errorDetail") or {}
+    message = item.get("error") or detail.get("message") or "unknown error"
+    code = detail.get("code")
+    return APIError(code if isinstance(code, int) else 500, str(message), path=what, body=item)
+
+
+class ProgressStream(JSONStream[dict[str, Any]], Generic[R]):
+    """A progress stream (pull, push, build, load, import): ``async for`` yields progress
+    dicts, ``await`` runs it to the end and gives the operation's result.
+
+    A progress object reporting an error raises instead of being yielded.
+    """
+
+    def __init__(
+        self,
+        docker: Docker,
+        opener: Opener,
+        what: str,
+        finish: Callable[[list[dict[str, Any]]], Awaitable[R]],
+        error: Callable[[dict[str, Any], list[dict[str, Any]]], Exception] | None = None,
+    ) -> None:
+        super().__init__(docker, opener, what)
+        self._finish_op = finish
+        self._error = error
+        self.log: list[dict[str, Any]] = []
+
+    def _convert(self, items: list[Any]) -> list[dict[str, Any]]:
+        for item in items:
+            if isinstance(item, dict):
+                self.log.append(item)
+                if item.get("error") or item.get("errorDetail"):
+                    self._finish(release=False)
+                    if self._error is not None:
+                        raise self._error(item, self.log)
+                    raise progress_error(item, self.log, self._what)
+        return items
+
+    async def result(self) -> R:
+        """Run the operation to its end and return its result."""
+        async for _ in self.batches():
+            pass
+        return await self._finish_op(self.log)
+
+    def __await__(self) -> Generator[Any, None, R]:
+        return self.result().__await__()

@@ -1,0 +1,9 @@
+"""Swarm mode."""
+
+from __future__ import annotations
+
+from .resource import Manager
+
+
+class Swarm(Manager):
+    """Operations on Swarm."""

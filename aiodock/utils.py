@@ -1,0 +1,142 @@
+"""Small conversions shared by the resource managers: query values, filters, sizes, times."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .errors import InvalidArgument
+
+QueryValue = str | int | float | bool | None | Mapping[str, Any] | Iterable[Any]
+Filters = Mapping[str, str | int | bool | Iterable[str | int | bool]]
+TimeSpec = datetime | timedelta | int | float | str
+
+
+def query(params: Mapping[str, QueryValue]) -> list[tuple[str, str]]:
+    """Encode query parameters the way the daemon reads them.
+
+    ``None`` is dropped, booleans become ``1``/``0``, mappings become JSON, and
+    lists repeat the key.
+    """
+    out: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out.append((key, "1" if value else "0"))
+        elif isinstance(value, (str, int, float)):
+            out.append((key, str(value)))
+        elif isinstance(value, Mapping):
+            out.append((key, json.dumps(value, separators=(",", ":"))))
+        else:
+            out.extend((key, str(item)) for item in value)
+    return out
+
+
+def encode_filters(filters: Filters | None, *, allowed: Iterable[str] | None = None) -> str | None:
+    """Turn ``{"label": "a=b", "status": ["running"]}`` into the daemon's JSON filter form.
+
+    With ``allowed``, an unknown filter name raises ``InvalidArgument`` naming it.
+    """
+    if not filters:
+        return None
+    if not isinstance(filters, Mapping):
+        raise InvalidArgument(f"filters must be a mapping, not {type(filters).__name__}")
+    allowed_set = set(allowed) if allowed is not None else None
+    encoded: dict[str, list[str]] = {}
+    for name, value in filters.items():
+        if allowed_set is not None and name not in allowed_set:
+            raise InvalidArgument(
+                f"unknown filter {name!r}; expected one of {', '.join(sorted(allowed_set))}"
+            )
+        items: Iterable[Any] = [value] if isinstance(value, (str, int, bool)) else value
+        values: list[str] = []
+        for item in items:
+            if isinstance(item, bool):
+                values.append("true" if item else "false")
+            elif isinstance(item, (str, int)):
+                values.append(str(item))
+            else:
+                raise InvalidArgument(f"filter {name!r}: value {item!r} is not a string")
+        encoded[name] = values
+    return json.dumps(encoded, separators=(",", ":"))
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "p": 1024**5}
+
+
+def parse_bytes(value: int | str, *, name: str = "size") -> int:
+    """``"512m"``, ``"1g"``, ``"64k"``, ``"100"`` or an int, in bytes (binary units, as docker)."""
+    if isinstance(value, bool):
+        raise InvalidArgument(f"{name}: expected a size, got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise InvalidArgument(f"{name}: a size cannot be negative ({value})")
+        return value
+    if isinstance(value, str):
+        match = _SIZE.match(value)
+        if match:
+            return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+    raise InvalidArgument(f"{name}: {value!r} is not a size like 512m, 1g or 1048576")
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """A Go-style duration such as ``"1h30m"`` or ``"10s"``, in seconds."""
+    pos = 0
+    total = 0.0
+    for match in _DURATION.finditer(text):
+        if match.start() != pos:
+            break
+        total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+        pos = match.end()
+    if pos != len(text) or not text:
+        raise InvalidArgument(f"{text!r} is not a duration like 10s, 5m or 1h30m")
+    return total
+
+
+def to_timestamp(value: TimeSpec, *, name: str = "time", now: float | None = None) -> str:
+    """A point in time for ``since``/``until`` parameters, as the daemon's ``seconds.nanos`` text.
+
+    Accepts a datetime (naive means UTC), a Unix timestamp, a timedelta or duration string
+    (that long ago), or an RFC 3339 string.
+    """
+    current = time.time() if now is None else now
+    if isinstance(value, bool):
+        raise InvalidArgument(f"{name}: expected a time, got {value!r}")
+    if isinstance(value, datetime):
+        dt = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        seconds = dt.timestamp()
+    elif isinstance(value, timedelta):
+        seconds = current - value.total_seconds()
+    elif isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str):
+        try:
+            seconds = current - parse_duration(value)
+        except InvalidArgument:
+            try:
+                seconds = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                raise InvalidArgument(
+                    f"{name}: {value!r} is neither a duration (10m) nor an RFC 3339 time"
+                ) from None
+    else:
+        raise InvalidArgument(f"{name}: expected a datetime, timestamp or duration, got {value!r}")
+    return f"{seconds:.9f}".rstrip("0").rstrip(".")
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"1.41"`` as ``(1, 41)`` for comparisons."""
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        raise InvalidArgument(f"{version!r} is not an API version like 1.41") from None

@@ -1,0 +1,136 @@
+"""Shared test harness: the client fixture, the test image, and label-based clean-up.
+
+Everything a test creates carries ``TEST_LABELS`` (use the ``labels`` fixture). At the end
+of the session this run's objects are removed; at the start, objects left by earlier runs
+whose process is gone are swept, while those of runs still going are left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from aiodock import Docker, DockerError
+
+TEST_IMAGE = "aiodock-test/busybox:latest"
+LABEL = "aiodock.test"
+RUN_LABEL = "aiodock.test.run"
+RUN_ID = f"{socket.gethostname()}:{os.getpid()}"
+TEST_LABELS = {LABEL: "1", RUN_LABEL: RUN_ID}
+
+
+def _run_is_alive(run: str) -> bool:
+    host, _, pid = run.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def remove_labelled(docker: Docker, *, only_run: str | None) -> None:
+    """Remove containers, services, networks, volumes and images labelled by a test run:
+    this run's (``only_run``), or every run whose process is gone (``only_run=None``)."""
+
+    def wanted(labels: dict[str, str] | None) -> bool:
+        run = (labels or {}).get(RUN_LABEL, "")
+        return run == only_run if only_run is not None else not _run_is_alive(run)
+
+    label_filter = {"filters": f'{{"label":["{LABEL}"]}}'}
+    try:
+        services = await docker._json("GET", "/services", params=label_filter)
+    except DockerError:
+        services = []  # not a swarm manager
+    for service in services or []:
+        if wanted(service.get("Spec", {}).get("Labels")):
+            await _quietly(docker._call("DELETE", f"/services/{service['ID']}"))
+    for container in await docker._json(
+        "GET", "/containers/json", params={"all": "1", **label_filter}
+    ):
+        if wanted(container.get("Labels")):
+            await _quietly(
+                docker._call(
+                    "DELETE", f"/containers/{container['Id']}", params={"force": "1", "v": "1"}
+                )
+            )
+    for network in await docker._json("GET", "/networks", params=label_filter):
+        if wanted(network.get("Labels")):
+            await _quietly(docker._call("DELETE", f"/networks/{network['Id']}"))
+    volumes = await docker._json("GET", "/volumes", params=label_filter)
+    for volume in volumes.get("Volumes") or []:
+        if wanted(volume.get("Labels")):
+            await _quietly(
+                docker._call("DELETE", f"/volumes/{volume['Name']}", params={"force": "1"})
+            )
+    for image in await docker._json("GET", "/images/json", params=label_filter):
+        if wanted(image.get("Labels")):
+            await _quietly(docker._call("DELETE", f"/images/{image['Id']}", params={"force": "1"}))
+
+
+async def _quietly(call: Any) -> None:
+    try:
+        await call
+    except DockerError:
+        pass
+
+
+def _daemon_answers() -> bool:
+    async def ping() -> bool:
+        async with Docker(timeout=5, connect_timeout=5) as docker:
+            return await docker.ping()
+
+    try:
+        return asyncio.run(ping())
+    except DockerError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def daemon() -> Iterator[None]:
+    """A reachable daemon: fails under CI=true when there is none, skips otherwise."""
+    if not _daemon_answers():
+        message = "no Docker daemon answers: run 'make docker-up'"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+    async def sweep(only_run: str | None) -> None:
+        async with Docker() as docker:
+            await remove_labelled(docker, only_run=only_run)
+
+    asyncio.run(sweep(None))
+    yield
+    asyncio.run(sweep(RUN_ID))
+
+
+@pytest.fixture
+async def docker(daemon: None) -> AsyncIterator[Docker]:
+    """A client of the local daemon, closed after the test."""
+    async with Docker() as client:
+        yield client
+
+
+@pytest.fixture
+def labels() -> dict[str, str]:
+    """Labels to put on everything a test creates, so that clean-up finds it."""
+    return dict(TEST_LABELS)
+
+
+@pytest.fixture(scope="session")
+def test_image() -> str:
+    """The locally built busybox image."""
+    return TEST_IMAGE
+
+
+def open_fds() -> int:
+    """How many file descriptors this process has open."""
+    return len(os.listdir("/proc/self/fd"))
