@@ -30,6 +30,7 @@ demo: venv docker-up
 
 lint: venv
 	$(BIN)/ruff check aiodock tests examples bench
+	$(BIN)/ruff format --check aiodock tests examples bench
 	$(BIN)/mypy aiodock
 
 unit: venv

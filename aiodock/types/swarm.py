@@ -1,0 +1,5 @@
+"""Typed helpers for swarm."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
