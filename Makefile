@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+LINT_PATHS := aiodock tests examples $(wildcard bench)
 
 .PHONY: all venv docker-up docker-down demo test unit integration lint bench clean
 
@@ -29,8 +30,8 @@ demo: venv docker-up
 	$(BIN)/python examples/quickstart.py
 
 lint: venv
-	$(BIN)/ruff check aiodock tests examples bench
-	$(BIN)/ruff format --check aiodock tests examples bench
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy aiodock
 
 unit: venv
