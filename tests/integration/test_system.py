@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from aiodock import MAX_API_VERSION, Docker, DockerConnectionError, Event, NotFound
+from aiodock import MAX_API_VERSION, Docker, DockerConnectionError, DockerError, Event, NotFound
 from aiodock.errors import ContainerNotFound, InvalidArgument
 from aiodock.utils import version_tuple
 
@@ -86,3 +86,20 @@ async def test_events_between_two_times(
 async def test_events_filter_validated_locally(docker: Docker) -> None:
     with pytest.raises(InvalidArgument):
         docker.events(filters={"type": [object()]})  # type: ignore[list-item]
+
+
+async def test_client_left_open_warns(daemon: None) -> None:
+    client = Docker()
+    await client.ping()
+    session = client.session
+    with pytest.warns(ResourceWarning, match="unclosed <Docker"):
+        client.__del__()
+    await session.close()
+    client._closed = True
+
+
+async def test_closed_client_refuses_requests() -> None:
+    client = Docker()
+    await client.close()
+    with pytest.raises(DockerError, match="closed"):
+        await client.ping()
