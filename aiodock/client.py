@@ -385,6 +385,70 @@ class Docker:
         result: dict[str, Any] = await self._json("GET", "/system/df", timeout=None)
         return result
 
+    async def login(
+        self,
+        username: str,
+        password: str | None = None,
+        email: str | None = None,
+        registry: str | None = None,
+        reauth: bool = False,
+        dockercfg_path: str | None = None,
+    ) -> dict[str, Any]:
+        """Check registry credentials with the daemon and remember them on this client for
+        later pulls, pushes and builds (see :func:`aiodock.auth.login`)."""
+        from .auth import login
+
+        return await login(self, username, password, email, registry, reauth, dockercfg_path)
+
+    async def prune(
+        self,
+        *,
+        containers: bool = True,
+        images: bool = True,
+        networks: bool = True,
+        volumes: bool = True,
+        build_cache: bool = True,
+        filters: Filters | None = None,
+    ) -> dict[str, Any]:
+        """Prune stopped containers, unused networks and volumes, dangling images and build
+        cache (leave any out with ``name=False``), like ``docker system prune``. ``filters``
+        go to each; a name one of them does not accept raises before anything is removed.
+        Returns each daemon answer by type and the total ``SpaceReclaimed``."""
+        common = ("until", "label", "label!")
+        accepted = {
+            "containers": common if containers else None,
+            "networks": common if networks else None,
+            "volumes": ("label", "label!", "all") if volumes else None,
+            "images": (*common, "dangling") if images else None,
+            "build_cache": (
+                *("until", "unused-for", "id", "parent", "type"),
+                *("description", "inuse", "shared", "private"),
+            )
+            if build_cache
+            else None,
+        }
+        for kind, names in accepted.items():
+            if names is not None:
+                try:
+                    encode_filters(filters, allowed=names)
+                except InvalidArgument as exc:
+                    raise InvalidArgument(f"{kind} prune: {exc} (or pass {kind}=False)") from None
+        results: dict[str, Any] = {}
+        if containers:
+            results["containers"] = await self.containers.prune(filters)
+        if networks:
+            results["networks"] = await self.networks.prune(filters)
+        if volumes:
+            results["volumes"] = await self.volumes.prune(filters)
+        if images:
+            results["images"] = await self.images.prune(filters)
+        if build_cache:
+            results["build_cache"] = await self.images.prune_builds(filters=filters)
+        results["SpaceReclaimed"] = sum(
+            int((answer or {}).get("SpaceReclaimed") or 0) for answer in results.values()
+        )
+        return results
+
     def events(
         self,
         *,
@@ -397,13 +461,13 @@ class Docker:
         """Stream the daemon's events as :class:`~aiodock.events.Event` objects (raw dicts
         with ``decode=False``). ``reconnect=True`` survives dropped connections and daemon
         restarts, resuming after the last event delivered."""
-        from .events import EventStream
+        from .events import EventStream, encode_event_filters
 
         return EventStream(
             self,
             since=to_timestamp(since, name="since") if since is not None else None,
             until=to_timestamp(until, name="until") if until is not None else None,
-            filters=encode_filters(filters),
+            filters=encode_event_filters(filters),
             decode=decode,
             reconnect=reconnect,
         )

@@ -1,17 +1,120 @@
-"""The daemon's event stream, decoded into :class:`Event` objects."""
+"""The daemon's event stream, decoded into :class:`Event` objects, optionally reconnecting.
+
+With ``reconnect=True`` an :class:`EventStream` survives dropped connections and daemon
+restarts: it reconnects with capped exponential backoff and asks the daemon to replay
+from shortly before the last event it delivered (``since``), skipping the events it had
+already delivered, so the consumer sees each event once.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
 
+from .decoders import JSONStreamDecoder
+from .errors import (
+    APIError,
+    DockerConnectionError,
+    DockerTimeoutError,
+    InvalidArgument,
+)
 from .streams import JSONStream
+from .utils import Filters, encode_filters
 
 if TYPE_CHECKING:
     from .client import Docker
+
+EVENT_FILTERS: Final = frozenset(
+    {
+        "config",
+        "container",
+        "daemon",
+        "event",
+        "image",
+        "label",
+        "network",
+        "node",
+        "plugin",
+        "scope",
+        "secret",
+        "service",
+        "type",
+        "volume",
+    }
+)
+"""Filter names ``GET /events`` accepts."""
+
+EVENT_TYPES: Final = frozenset(
+    {
+        "builder",
+        "config",
+        "container",
+        "daemon",
+        "image",
+        "network",
+        "node",
+        "plugin",
+        "secret",
+        "service",
+        "volume",
+    }
+)
+"""Object types that report events (values of the ``type`` filter)."""
+
+EVENT_SCOPES: Final = frozenset({"local", "swarm"})
+
+REPLAY_WINDOW_NS: Final = 1_000_000_000
+"""On reconnecting, events are replayed from this long before the last one delivered, so
+that events the daemon logged slightly out of time order are not lost; the ones already
+delivered are recognised and skipped."""
+
+
+def encode_event_filters(filters: Filters | None) -> str | None:
+    """Validate event filters (names, ``type`` and ``scope`` values) and encode them."""
+    encoded = encode_filters(filters, allowed=EVENT_FILTERS)
+    if filters:
+        for name, known in (("type", EVENT_TYPES), ("scope", EVENT_SCOPES)):
+            value = filters.get(name)
+            if value is None:
+                continue
+            values: Iterable[Any] = [value] if isinstance(value, (str, int, bool)) else value
+            for item in values:
+                if item not in known:
+                    raise InvalidArgument(
+                        f"filter {name!r}: unknown value {item!r}; expected one of "
+                        f"{', '.join(sorted(known))}"
+                    )
+    return encoded
+
+
+def format_since(time_nano: int) -> str:
+    """Nanoseconds since the epoch as the daemon's ``seconds.nanoseconds`` text."""
+    seconds, nanos = divmod(time_nano, 1_000_000_000)
+    return f"{seconds}.{nanos:09d}"
+
+
+def parse_timestamp(text: str) -> int:
+    """The daemon's ``seconds[.fraction]`` text as nanoseconds since the epoch."""
+    try:
+        return int(Decimal(text) * 1_000_000_000)
+    except InvalidOperation:
+        raise InvalidArgument(f"{text!r} is not a timestamp like 1700000000.5") from None
+
+
+def backoff_delay(failures: int, initial: float, maximum: float) -> float:
+    """Seconds to wait before the next attempt after ``failures`` failures in a row:
+    ``0`` for none, then ``initial`` doubling each time, never above ``maximum``."""
+    if failures <= 0:
+        return 0.0
+    return min(maximum, initial * 2.0 ** min(failures - 1, 30))
 
 
 @dataclass(frozen=True)
@@ -20,6 +123,13 @@ class Actor:
 
     id: str
     attributes: dict[str, str] = field(default_factory=dict)
+
+
+def _time_nano(data: dict[str, Any]) -> int:
+    time_nano = data.get("timeNano")
+    if isinstance(time_nano, int):
+        return time_nano
+    return int(data.get("time") or 0) * 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -35,15 +145,12 @@ class Event:
 
     @property
     def time(self) -> datetime:
-        """When it happened (UTC, microsecond precision)."""
+        """When it happened (UTC, microsecond precision; ``time_nano`` has it all)."""
         return datetime.fromtimestamp(self.time_nano / 1e9, tz=timezone.utc)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
         actor = data.get("Actor") or {}
-        time_nano = data.get("timeNano")
-        if not isinstance(time_nano, int):
-            time_nano = int(data.get("time") or 0) * 1_000_000_000
         return cls(
             type=str(data.get("Type") or ""),
             action=str(data.get("Action") or data.get("status") or ""),
@@ -52,13 +159,87 @@ class Event:
                 attributes=dict(actor.get("Attributes") or {}),
             ),
             scope=str(data.get("scope") or ""),
-            time_nano=time_nano,
+            time_nano=_time_nano(data),
             raw=data,
         )
 
 
+def _event_key(data: dict[str, Any], time_nano: int) -> tuple[Any, ...]:
+    actor = data.get("Actor") or {}
+    attributes = actor.get("Attributes") or {}
+    return (
+        time_nano,
+        data.get("Type"),
+        data.get("Action") or data.get("status"),
+        actor.get("ID") or data.get("id"),
+        data.get("scope"),
+        tuple(sorted(attributes.items())) if isinstance(attributes, dict) else None,
+    )
+
+
+class EventDeduplicator:
+    """Remembers the events delivered in the last ``window_ns`` before the newest one, so
+    that a replay after reconnecting skips them (events sharing one ``timeNano`` included)."""
+
+    def __init__(self, window_ns: int = REPLAY_WINDOW_NS) -> None:
+        self.window_ns = window_ns
+        self.latest: int | None = None
+        self._recent: deque[tuple[int, tuple[Any, ...]]] = deque()
+        self._keys: set[tuple[Any, ...]] = set()
+
+    def fresh(self, items: list[Any]) -> list[Any]:
+        """The items not delivered before, in order; they count as delivered from now on."""
+        out: list[Any] = []
+        for item in items:
+            if not isinstance(item, dict):
+                out.append(item)
+                continue
+            time_nano = _time_nano(item)
+            key = _event_key(item, time_nano)
+            if key in self._keys:
+                continue
+            self._keys.add(key)
+            self._recent.append((time_nano, key))
+            if self.latest is None or time_nano > self.latest:
+                self.latest = time_nano
+            out.append(item)
+        self._forget_old()
+        return out
+
+    def _forget_old(self) -> None:
+        if self.latest is None:
+            return
+        horizon = self.latest - self.window_ns
+        recent = self._recent
+        while recent and recent[0][0] < horizon:
+            self._keys.discard(recent.popleft()[1])
+
+    def resume_from(self) -> int | None:
+        """Where a replay must start (nanoseconds), ``None`` before any event."""
+        if self.latest is None:
+            return None
+        return self.latest - self.window_ns
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 class EventStream(JSONStream[Any]):
-    """``docker.events(...)``: yields :class:`Event` (or raw dicts with ``decode=False``)."""
+    """``docker.events(...)``: yields :class:`Event` (or raw dicts with ``decode=False``).
+
+    With ``reconnect=True``, a dropped connection or a daemon restart is not an error: the
+    stream reconnects, first at once, then waiting ``backoff_initial`` seconds doubled after
+    each failure in a row up to ``backoff_max`` (0.1 s and 2 s by default; set them on the
+    stream before iterating), for as long as the daemon stays away. It resumes from the last
+    event delivered and skips replayed ones. The stream ends when ``until`` has passed (the
+    daemon closed it then, or cannot be reached after it), when it is closed, or when its
+    task is cancelled; a 4xx answer (bad filters) still raises.
+    ``reconnects`` counts re-established connections and ``last_error`` keeps the last
+    connection error met while retrying.
+    """
+
+    backoff_initial: float = 0.1
+    backoff_max: float = 2.0
 
     def __init__(
         self,
@@ -70,10 +251,173 @@ class EventStream(JSONStream[Any]):
         decode: bool,
         reconnect: bool,
     ) -> None:
-        self._params = {"since": since, "until": until, "filters": filters}
+        self._since = since
+        self._until = until
+        self._filters = filters
+        self._since_ns = parse_timestamp(since) if since is not None else None
+        self._until_ns = parse_timestamp(until) if until is not None else None
+        self._started_ns: int | None = None
         self.reconnect = reconnect
+        self.reconnects = 0
+        self.last_error: BaseException | None = None
+        self._failures = 0
+        self._connected_at = 0.0
+        self._got_data = False
+        self._ever_connected = False
+        self._dedupe = EventDeduplicator() if reconnect else None
+        super().__init__(
+            docker, self._open_once, "GET /events", Event.from_dict if decode else None
+        )
 
-        async def opener() -> aiohttp.ClientResponse:
-            return await docker._request("GET", "/events", params=self._params, stream=True)
+    @property
+    def failures(self) -> int:
+        """Connection attempts that failed in a row (0 while connected)."""
+        return self._failures
 
-        super().__init__(docker, opener, "GET /events", Event.from_dict if decode else None)
+    # --- connecting ---------------------------------------------------------------------
+
+    def _resume_since(self) -> str | None:
+        """``since`` for the next request: the user's at first, then just before the last
+        event delivered (or the first connection's time when none was)."""
+        resume = self._dedupe.resume_from() if self._dedupe is not None else None
+        if resume is None:
+            if self._since is not None or self._started_ns is None:
+                return self._since
+            resume = self._started_ns
+        if self._since_ns is not None:
+            resume = max(resume, self._since_ns)
+        return format_since(resume)
+
+    async def _open_once(self) -> aiohttp.ClientResponse:
+        if self._started_ns is None:
+            self._started_ns = time.time_ns()
+        params = {"since": self._resume_since(), "until": self._until, "filters": self._filters}
+        return await self._docker._request("GET", "/events", params=params, stream=True)
+
+    @staticmethod
+    def _retryable(error: BaseException) -> bool:
+        if isinstance(error, (DockerConnectionError, DockerTimeoutError)):
+            return True
+        return isinstance(error, APIError) and error.is_server_error
+
+    async def _connect(self, *, once: bool = False) -> None:
+        """Open the response, retrying retryable failures with backoff (one try if ``once``)."""
+        while not self._finished:
+            delay = backoff_delay(self._failures, self.backoff_initial, self.backoff_max)
+            if delay:
+                await asyncio.sleep(delay)
+                if self._finished:
+                    return
+            try:
+                resp = await self._open_once()
+            except asyncio.CancelledError:
+                self._finished = True
+                raise
+            except BaseException as exc:
+                error = self._docker.translate_error(exc, self._what)
+                if not self._retryable(error):
+                    self._finished = True
+                    if error is exc:
+                        raise
+                    raise error from exc
+                self.last_error = error
+                self._failures += 1
+                if self._until_passed():
+                    self._finished = True  # nothing more to wait for
+                    return
+                if once:
+                    return
+                continue
+            if self._finished:  # closed while the request was on its way
+                resp.close()
+                return
+            if self._ever_connected:
+                self.reconnects += 1
+            self._ever_connected = True
+            self._resp = resp
+            self._connected_at = time.monotonic()
+            self._got_data = False
+            return
+
+    def _drop(self, *, release: bool) -> None:
+        """Let go of a connection that ended, keeping the stream alive to reconnect."""
+        resp, self._resp = self._resp, None
+        if resp is not None:
+            if release:
+                resp.release()
+            else:
+                resp.close()
+        self._decoder = JSONStreamDecoder()  # a value cut in half by the drop is discarded
+        lived = time.monotonic() - self._connected_at
+        if self._got_data or lived >= self.backoff_max:
+            self._failures = 0  # a healthy connection: retry at once
+        else:
+            self._failures += 1  # dropped at once: back off, no busy loop
+
+    def _until_passed(self) -> bool:
+        if self._until_ns is None:
+            return False
+        latest = self._dedupe.latest if self._dedupe is not None else None
+        return time.time_ns() >= self._until_ns or (latest is not None and latest >= self._until_ns)
+
+    async def open(self) -> None:
+        """Send the request now (it is sent on first use otherwise). With ``reconnect``, a
+        daemon that does not answer is not an error here: iteration keeps trying."""
+        if not self.reconnect:
+            await super().open()
+        elif self._resp is None and not self._finished:
+            await self._connect(once=True)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _convert(self, items: list[Any]) -> list[Any]:
+        if self._dedupe is not None:
+            items = self._dedupe.fresh(items)
+        return super()._convert(items)
+
+    async def _fill(self) -> bool:
+        if not self.reconnect:
+            return await super()._fill()
+        try:
+            return await self._fill_reconnecting()
+        except asyncio.CancelledError:
+            self._finish(release=False)
+            raise
+
+    async def _fill_reconnecting(self) -> bool:
+        while not self._finished:
+            resp = self._resp
+            if resp is None:
+                await self._connect()
+                continue
+            try:
+                chunk = await resp.content.readany()
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:
+                if self._finished:  # close() from another task
+                    return False
+                error = self._docker.translate_error(exc, self._what)
+                if not self._retryable(error):
+                    self._finish(release=False)
+                    raise error from exc
+                self.last_error = error
+                self._drop(release=False)
+                continue
+            if not chunk:
+                self._drop(release=True)
+                if self._until_passed():
+                    self._finished = True
+                    return False
+                continue
+            self._got_data = True
+            try:
+                items = self._convert(self._decoder.feed(chunk))
+            except BaseException:
+                self._finish(release=False)
+                raise
+            if items:
+                self._items = items
+                self._index = 0
+                return True
+        return False

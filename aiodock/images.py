@@ -1,9 +1,884 @@
-"""Images: pull, push, build, save, load and the rest."""
+"""Images: list, inspect, tag, remove, prune, search, pull, push, build, save, load, import
+and commit, plus registry data.
+
+Progress operations (pull, push, build, load, import) return a
+:class:`~aiodock.streams.ProgressStream`: ``await`` it for the result, or ``async for``
+over it for the daemon's progress objects. An error object in the stream raises
+:class:`~aiodock.errors.BuildError` (builds) or :class:`~aiodock.errors.APIError`.
+"""
 
 from __future__ import annotations
 
-from .resource import Manager
+import asyncio
+import builtins
+import json
+import os
+import re
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, overload
+
+import aiohttp
+
+from .auth import auth_header_for, registry_config_header
+from .build import dockerfile_context, iter_file, prepare_context, tar_chunks
+from .buildkit import decode_trace
+from .errors import (
+    APIError,
+    BuildError,
+    ImageNotFound,
+    InvalidArgument,
+    StreamDecodeError,
+)
+from .reference import parse_reference, split_tag
+from .resource import Manager, Resource, path_id
+from .streams import ProgressStream, ResponseStream
+from .utils import Filters, encode_filters, parse_bytes
+
+if TYPE_CHECKING:
+    from .client import Docker
+
+__all__ = ["BuildStream", "ByteStream", "Image", "ImageManager", "RegistryData"]
+
+ImageSource = (
+    bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]
+)
+"""Image or context bytes: bytes, a path, a binary file, or an async iterable of bytes."""
+
+_LIST_FILTERS: Final = ("before", "dangling", "label", "reference", "since")
+_PRUNE_FILTERS: Final = ("dangling", "until", "label", "label!")
+_BUILD_PRUNE_FILTERS: Final = (
+    "until",
+    "unused-for",
+    "id",
+    "parent",
+    "type",
+    "description",
+    "inuse",
+    "shared",
+    "private",
+)
+_SEARCH_FILTERS: Final = ("is-automated", "is-official", "stars")
+_CONTAINER_LIMITS: Final = ("memory", "memswap", "cpushares", "cpusetcpus", "cpuperiod", "cpuquota")
+_LOADED = re.compile(r"^Loaded image(?: ID)?: (\S+)\s*$")
+_BUILT = re.compile(r"^Successfully built ([0-9a-f]+)\s*$")
+_NO_AUTH: Final = "e30="  # base64url of {}: push refuses a request without the header
+
+
+class _Chunks:
+    """Decoder that hands out the body's chunks as they are."""
+
+    def feed(self, data: bytes) -> list[bytes]:
+        return [data]
+
+    def eof(self) -> list[bytes]:
+        return []
+
+
+class ByteStream(ResponseStream[bytes]):
+    """A binary body (``save``): ``async for chunk in stream``, or :meth:`read` /
+    :meth:`write_to`. The connection is released when the stream ends or is closed."""
+
+    def __init__(self, docker: Docker, opener: Any, what: str) -> None:
+        super().__init__(docker, opener, _Chunks(), what)
+
+    async def read(self) -> bytes:
+        """The whole body (mind the size: a large image is large)."""
+        parts: list[bytes] = []
+        async for chunks in self.batches():
+            parts.extend(chunks)
+        return b"".join(parts)
+
+    async def write_to(self, target: str | os.PathLike[str] | IO[bytes]) -> int:
+        """Write the body to a path or a binary file, chunk by chunk; the bytes written."""
+        loop = asyncio.get_running_loop()
+        if isinstance(target, (str, os.PathLike)):
+            fh: IO[bytes] = await loop.run_in_executor(None, open, os.fspath(target), "wb")
+            close = True
+        else:
+            fh, close = target, False
+        written = 0
+        try:
+            async for chunks in self.batches():
+                data = b"".join(chunks)
+                await loop.run_in_executor(None, fh.write, data)
+                written += len(data)
+        finally:
+            if close:
+                fh.close()
+        return written
+
+
+class BuildStream(ProgressStream["Image"]):
+    """Progress of a build. BuildKit's ``moby.buildkit.trace`` objects arrive with ``aux``
+    decoded into a :class:`~aiodock.buildkit.StatusResponse` (vertexes, statuses, logs)."""
+
+    def _convert(self, items: list[Any]) -> list[dict[str, Any]]:
+        for item in items:
+            if isinstance(item, dict) and item.get("id") == "moby.buildkit.trace":
+                aux = item.get("aux")
+                if isinstance(aux, str):
+                    try:
+                        item["aux"] = decode_trace(aux)
+                    except StreamDecodeError:
+                        pass  # keep the raw payload rather than fail the build
+        return super()._convert(items)
+
+
+def _build_error(item: dict[str, Any], log: list[dict[str, Any]]) -> Exception:
+    detail = item.get("errorDetail") or {}
+    message = item.get("error") or detail.get("message") or "unknown build error"
+    return BuildError(str(message).strip(), log)
+
+
+class Image(Resource):
+    """An image: its inspect data in ``attrs``, and what can be done with it."""
+
+    inspect_path = "/images/{id}/json"
+
+    def __repr__(self) -> str:
+        tags = self.tags
+        shown = ", ".join(repr(t) for t in tags) if tags else self.short_id
+        return f"<Image: {shown}>"
+
+    @property
+    def tags(self) -> list[str]:
+        """The image's ``repository:tag`` names."""
+        return [t for t in self.attrs.get("RepoTags") or [] if t != "<none>:<none>"]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The image's labels."""
+        config = self.attrs.get("Config") or {}
+        labels = config.get("Labels") if "Config" in self.attrs else self.attrs.get("Labels")
+        return dict(labels or {})
+
+    async def history(self) -> list[dict[str, Any]]:
+        """The image's layers, newest first (``GET /images/{name}/history``)."""
+        result: list[dict[str, Any]] = await self._docker._json(
+            "GET", f"/images/{path_id(self.id)}/history"
+        )
+        return result
+
+    async def tag(self, repository: str, tag: str | None = None) -> None:
+        """Add the name ``repository:tag`` (``tag`` defaults to the one in ``repository``,
+        else ``latest``)."""
+        repo, inline = split_tag(repository)
+        if inline is not None and tag is not None:
+            raise InvalidArgument(f"tag: {repository!r} already has a tag; pass one or the other")
+        tag = tag or inline or "latest"
+        parse_reference(f"{repo}:{tag}")
+        await self._docker._call(
+            "POST", f"/images/{path_id(self.id)}/tag", params={"repo": repo, "tag": tag}
+        )
+
+    def save(self, *, named: bool | str = False) -> ByteStream:
+        """The image as a tar stream (``docker save``). By default it is saved by id, so
+        the tar carries no names; ``named=True`` saves it under its first tag, or
+        ``named="repo:tag"`` under that tag, so that loading it restores the name."""
+        if named is True:
+            if not self.tags:
+                raise InvalidArgument("named: the image has no tag")
+            return self._docker.images.save(self.tags[0])
+        if isinstance(named, str):
+            if named not in self.tags:
+                raise InvalidArgument(f"named: {named!r} is not a tag of this image")
+            return self._docker.images.save(named)
+        return self._docker.images.save(self.id)
+
+    async def remove(self, *, force: bool = False, noprune: bool = False) -> list[dict[str, Any]]:
+        """Remove the image (``force`` even when tagged several times or in use by stopped
+        containers); the daemon's list of untagged and deleted ids."""
+        return await self._docker.images.remove(self.id, force=force, noprune=noprune)
+
+
+class RegistryData:
+    """What a registry says about an image (``GET /distribution/{name}/json``): its digest
+    and the platforms it is built for."""
+
+    def __init__(
+        self, docker: Docker, name: str, attrs: dict[str, Any], auth_config: Any = None
+    ) -> None:
+        self._docker = docker
+        self.image_name = name
+        self.attrs = attrs
+        self._auth_config = auth_config
+
+    def __repr__(self) -> str:
+        return f"<RegistryData: {self.image_name} {self.short_id}>"
+
+    @property
+    def id(self) -> str:
+        """The manifest digest (``sha256:...``)."""
+        return str((self.attrs.get("Descriptor") or {}).get("digest") or "")
+
+    @property
+    def short_id(self) -> str:
+        """The digest shortened to 12 hex characters."""
+        return self.id.partition(":")[2][:12]
+
+    @property
+    def platforms(self) -> list[dict[str, Any]]:
+        """The platforms (``os``, ``architecture``, ``variant``) the image is built for."""
+        return list(self.attrs.get("Platforms") or [])
+
+    def has_platform(self, platform: str | Mapping[str, str]) -> bool:
+        """Whether the image exists for ``platform`` (``"linux/amd64"`` or a mapping with
+        ``os``, ``architecture`` and optionally ``variant``)."""
+        if isinstance(platform, str):
+            parts = platform.split("/")
+            if not 1 <= len(parts) <= 3 or not all(parts):
+                raise InvalidArgument(f"platform: {platform!r} is not like linux/amd64")
+            wanted = dict(zip(("os", "architecture", "variant"), parts, strict=False))
+        else:
+            wanted = {k: v for k, v in platform.items() if v}
+        for entry in self.platforms:
+            if all(entry.get(key) == value for key, value in wanted.items()):
+                return True
+        return False
+
+    async def reload(self) -> None:
+        """Ask the registry again."""
+        fresh = await self._docker.images.get_registry_data(self.image_name, self._auth_config)
+        self.attrs = fresh.attrs
+
+    async def pull(self, platform: str | None = None) -> Image:
+        """Pull this image by digest."""
+        ref = parse_reference(self.image_name)
+        return await self._docker.images.pull(
+            ref.name, self.id or None, platform=platform, auth_config=self._auth_config
+        )
 
 
 class ImageManager(Manager):
-    """Operations on ImageManager."""
+    """Operations on images: ``docker.images``."""
+
+    # --- inspect, list, tag, remove ---------------------------------------------------
+
+    async def get(self, name: str) -> Image:
+        """The image with this name or id (raises :class:`ImageNotFound`)."""
+        if not isinstance(name, str) or not name:
+            raise InvalidArgument("name: an image name or id is required")
+        attrs = await self._docker._json("GET", f"/images/{path_id(name)}/json")
+        return Image(self._docker, attrs)
+
+    async def exists(self, name: str) -> bool:
+        """Whether an image with this name or id exists locally."""
+        try:
+            await self.get(name)
+        except ImageNotFound:
+            return False
+        return True
+
+    async def list(
+        self,
+        name: str | None = None,
+        all: bool = False,
+        filters: Filters | None = None,
+        *,
+        sparse: bool = False,
+    ) -> builtins.list[Image]:
+        """The local images, optionally only the repository ``name`` (or ``name:tag``).
+
+        ``all`` includes intermediate images; ``filters`` takes ``before``, ``dangling``,
+        ``label``, ``reference`` and ``since``. Each image is inspected (concurrently) so
+        that ``attrs`` is complete; ``sparse=True`` keeps the list's summaries instead
+        (one request, ``attrs`` without ``Config``; :meth:`Image.reload` completes them).
+        """
+        merged: dict[str, Any] = dict(filters or {})
+        if name is not None:
+            merged["reference"] = name
+        params = {"all": all, "filters": encode_filters(merged, allowed=_LIST_FILTERS)}
+        summaries: builtins.list[dict[str, Any]] = await self._docker._json(
+            "GET", "/images/json", params=params
+        )
+        if sparse:
+            return [Image(self._docker, summary) for summary in summaries]
+
+        async def inspect(image_id: str) -> Image | None:
+            try:
+                return await self.get(image_id)
+            except ImageNotFound:
+                return None  # removed since it was listed
+
+        found = await asyncio.gather(*(inspect(s["Id"]) for s in summaries))
+        return [image for image in found if image is not None]
+
+    async def remove(
+        self, image: str | Image, force: bool = False, noprune: bool = False
+    ) -> builtins.list[dict[str, Any]]:
+        """Remove an image by name or id; the daemon's list of ``Untagged``/``Deleted``."""
+        name = image.id if isinstance(image, Image) else image
+        if not isinstance(name, str) or not name:
+            raise InvalidArgument("image: an image name or id is required")
+        result: builtins.list[dict[str, Any]] = await self._docker._json(
+            "DELETE",
+            f"/images/{path_id(name)}",
+            params={"force": force, "noprune": noprune},
+        )
+        return result
+
+    async def prune(self, filters: Filters | None = None) -> dict[str, Any]:
+        """Remove unused images: dangling ones, or all unused with ``{"dangling": False}``;
+        also ``until`` and ``label``/``label!`` filters. The daemon's answer
+        (``ImagesDeleted``, ``SpaceReclaimed``)."""
+        params = {"filters": encode_filters(filters, allowed=_PRUNE_FILTERS)}
+        result: dict[str, Any] = await self._docker._json(
+            "POST", "/images/prune", params=params, timeout=None
+        )
+        return result
+
+    async def prune_builds(
+        self,
+        filters: Filters | None = None,
+        keep_storage: int | str | None = None,
+        all: bool = False,
+    ) -> dict[str, Any]:
+        """Remove build cache (``docker builder prune``): ``keep_storage`` bytes (or
+        ``"1g"``) are kept, ``all`` removes internal cache too. The daemon's answer
+        (``CachesDeleted``, ``SpaceReclaimed``)."""
+        params: dict[str, Any] = {
+            "filters": encode_filters(filters, allowed=_BUILD_PRUNE_FILTERS),
+            "all": all or None,
+            "keep-storage": (
+                parse_bytes(keep_storage, name="keep_storage") if keep_storage is not None else None
+            ),
+        }
+        result: dict[str, Any] = await self._docker._json(
+            "POST", "/build/prune", params=params, timeout=None
+        )
+        return result
+
+    async def search(
+        self,
+        term: str,
+        limit: int | None = None,
+        filters: Filters | None = None,
+        *,
+        auth_config: Mapping[str, str] | None = None,
+    ) -> builtins.list[dict[str, Any]]:
+        """Search a registry's index (Docker Hub unless ``term`` names a registry):
+        ``name``, ``description``, ``star_count``, ``is_official``, ``is_automated``."""
+        if not isinstance(term, str) or not term:
+            raise InvalidArgument("term: a search term is required")
+        if limit is not None and (isinstance(limit, bool) or not 1 <= limit <= 100):
+            raise InvalidArgument("limit: must be between 1 and 100")
+        headers = None
+        if auth_config is not None:
+            headers = {"X-Registry-Auth": _header_from(auth_config)}
+        result: builtins.list[dict[str, Any]] = await self._docker._json(
+            "GET",
+            "/images/search",
+            params={
+                "term": term,
+                "limit": limit,
+                "filters": encode_filters(filters, allowed=_SEARCH_FILTERS),
+            },
+            headers=headers,
+        )
+        return result
+
+    async def get_registry_data(
+        self, name: str, auth_config: Mapping[str, str] | None = None
+    ) -> RegistryData:
+        """Ask the image's registry for its digest and platforms, without pulling it."""
+        parse_reference(name)
+        headers = await self._auth_headers(name, auth_config)
+        attrs = await self._docker._json(
+            "GET", f"/distribution/{path_id(name)}/json", headers=headers
+        )
+        return RegistryData(self._docker, name, attrs, auth_config)
+
+    async def _auth_headers(
+        self, image: str, auth_config: Mapping[str, str] | None
+    ) -> dict[str, str] | None:
+        value = await auth_header_for(image, auth_config, docker=self._docker)
+        return {"X-Registry-Auth": value} if value is not None else None
+
+    # --- pull and push ----------------------------------------------------------------
+
+    @overload
+    def pull(
+        self,
+        repository: str,
+        tag: str | None = None,
+        *,
+        all_tags: Literal[False] = False,
+        platform: str | None = None,
+        auth_config: Mapping[str, str] | None = None,
+    ) -> ProgressStream[Image]: ...
+
+    @overload
+    def pull(
+        self,
+        repository: str,
+        tag: str | None = None,
+        *,
+        all_tags: Literal[True],
+        platform: str | None = None,
+        auth_config: Mapping[str, str] | None = None,
+    ) -> ProgressStream[builtins.list[Image]]: ...
+
+    def pull(
+        self,
+        repository: str,
+        tag: str | None = None,
+        *,
+        all_tags: bool = False,
+        platform: str | None = None,
+        auth_config: Mapping[str, str] | None = None,
+    ) -> ProgressStream[Image] | ProgressStream[builtins.list[Image]]:
+        """Pull an image. ``await`` gives the :class:`Image` (a list of them with
+        ``all_tags=True``); ``async for`` gives the progress objects.
+
+        The tag comes from ``tag`` or from ``repository`` (``name:tag`` or
+        ``name@sha256:...``), else ``latest``. Credentials come from ``auth_config`` or
+        as the docker CLI finds them.
+        """
+        name, inline = split_tag(repository)
+        if inline is not None and tag is not None:
+            raise InvalidArgument(f"tag: {repository!r} already has a tag; pass one or the other")
+        tag = tag or inline
+        if all_tags:
+            if tag is not None:
+                raise InvalidArgument("all_tags: pulling every tag takes no tag")
+        else:
+            tag = tag or "latest"
+        if tag is None:
+            parse_reference(name)
+            wanted = name
+        else:
+            wanted = f"{name}@{tag}" if ":" in tag else f"{name}:{tag}"
+            parse_reference(wanted)
+        if auth_config is not None:
+            _header_from(auth_config)  # validate now, before the stream is used
+        docker = self._docker
+
+        async def opener() -> aiohttp.ClientResponse:
+            headers = await self._auth_headers(name, auth_config)
+            return await docker._request(
+                "POST",
+                "/images/create",
+                params={"fromImage": name, "tag": tag, "platform": platform},
+                headers=headers,
+                stream=True,
+            )
+
+        if all_tags:
+
+            async def finish_all(log: builtins.list[dict[str, Any]]) -> builtins.list[Image]:
+                return await self.list(name)
+
+            return ProgressStream(docker, opener, f"pull {name}", finish_all)
+
+        async def finish(log: builtins.list[dict[str, Any]]) -> Image:
+            return await self.get(wanted)
+
+        return ProgressStream(docker, opener, f"pull {wanted}", finish)
+
+    def push(
+        self,
+        repository: str,
+        tag: str | None = None,
+        auth_config: Mapping[str, str] | None = None,
+    ) -> ProgressStream[Image]:
+        """Push an image to its registry (every local tag of ``repository`` when no tag is
+        given). ``await`` gives the pushed :class:`Image` (its ``RepoDigests`` then name
+        the registry's digest); ``async for`` gives the progress objects, the last with
+        ``aux`` ``{"Tag", "Digest", "Size"}``."""
+        name, inline = split_tag(repository)
+        if inline is not None and tag is not None:
+            raise InvalidArgument(f"tag: {repository!r} already has a tag; pass one or the other")
+        tag = tag or inline
+        parse_reference(f"{name}:{tag}" if tag else name)
+        if auth_config is not None:
+            _header_from(auth_config)
+        docker = self._docker
+
+        async def opener() -> aiohttp.ClientResponse:
+            headers = await self._auth_headers(name, auth_config)
+            return await docker._request(
+                "POST",
+                f"/images/{path_id(name)}/push",
+                params={"tag": tag},
+                headers=headers or {"X-Registry-Auth": _NO_AUTH},
+                stream=True,
+            )
+
+        async def finish(log: builtins.list[dict[str, Any]]) -> Image:
+            pushed = tag
+            for item in reversed(log):
+                aux = item.get("aux")
+                if isinstance(aux, dict) and aux.get("Tag"):
+                    pushed = str(aux["Tag"])
+                    break
+            if pushed is None:
+                raise APIError(500, "the push reported no pushed tag", path=f"push {name}")
+            return await self.get(f"{name}:{pushed}")
+
+        return ProgressStream(docker, opener, f"push {name}", finish)
+
+    # --- save, load, import, commit ---------------------------------------------------
+
+    def save(self, names: str | Sequence[str]) -> ByteStream:
+        """One or several images (names or ids) as a tar stream, for :meth:`load`."""
+        listed = [names] if isinstance(names, str) else list(names)
+        if not listed or not all(isinstance(n, str) and n for n in listed):
+            raise InvalidArgument("names: one or more image names or ids are required")
+        docker = self._docker
+        if len(listed) == 1:
+            path, params = f"/images/{path_id(listed[0])}/get", None
+        else:
+            path, params = "/images/get", {"names": listed}
+
+        async def opener() -> aiohttp.ClientResponse:
+            return await docker._request("GET", path, params=params, stream=True)
+
+        return ByteStream(docker, opener, f"save {', '.join(listed)}")
+
+    def load(
+        self, data: ImageSource, *, quiet: bool = False
+    ) -> ProgressStream[builtins.list[Image]]:
+        """Load images from a tar made by :meth:`save` / ``docker save``: bytes, a path, a
+        binary file, or an async iterable of bytes (streamed). ``await`` gives the loaded
+        images."""
+        body = iter_file(data, name="data")
+        docker = self._docker
+
+        async def opener() -> aiohttp.ClientResponse:
+            return await docker._request(
+                "POST",
+                "/images/load",
+                params={"quiet": quiet},
+                data=body,
+                headers={"Content-Type": "application/x-tar"},
+                stream=True,
+                timeout=None,
+            )
+
+        async def finish(log: builtins.list[dict[str, Any]]) -> builtins.list[Image]:
+            images: builtins.list[Image] = []
+            for item in log:
+                stream = item.get("stream")
+                if isinstance(stream, str):
+                    for line in stream.splitlines():
+                        match = _LOADED.match(line)
+                        if match:
+                            images.append(await self.get(match.group(1)))
+            return images
+
+        return ProgressStream(docker, opener, "load", finish)
+
+    def import_image(
+        self,
+        src: ImageSource | None = None,
+        repository: str | None = None,
+        tag: str | None = None,
+        image: str | None = None,
+        changes: str | Sequence[str] | None = None,
+        message: str | None = None,
+        platform: str | None = None,
+    ) -> ProgressStream[Image]:
+        """Create an image from a filesystem tar (``docker import``): ``src`` is bytes, a
+        path, a binary file, an async iterable of bytes, or an ``http(s)://`` URL the
+        daemon downloads. ``image`` instead creates it from another image, which the
+        daemon fetches from its registry (the Engine's ``fromImage``; ``repository`` is
+        then not used). ``changes`` are Dockerfile instructions (``CMD``, ``ENV``, ...)
+        applied to the result."""
+        if (src is None) == (image is None):
+            raise InvalidArgument("import_image: pass exactly one of src and image")
+        change_list = [changes] if isinstance(changes, str) else list(changes or [])
+        if repository is not None:
+            parse_reference(f"{repository}:{tag}" if tag else repository)
+        docker = self._docker
+        body: Any = None
+        params: dict[str, Any] = {
+            "repo": repository,
+            "tag": tag,
+            "message": message,
+            "changes": change_list or None,
+            "platform": platform,
+        }
+        if image is not None:
+            name, inline = split_tag(image)
+            parse_reference(image)
+            params.update(fromImage=name, tag=tag or inline or "latest", repo=None)
+            wanted = f"{name}:{tag or inline or 'latest'}"
+        elif isinstance(src, str) and re.match(r"^https?://", src):
+            params["fromSrc"] = src
+        else:
+            assert src is not None
+            params["fromSrc"] = "-"
+            body = iter_file(src, name="src")
+
+        async def opener() -> aiohttp.ClientResponse:
+            headers = {"Content-Type": "application/x-tar"} if body is not None else None
+            if image is not None:
+                headers = await self._auth_headers(image, None)
+            return await docker._request(
+                "POST",
+                "/images/create",
+                params=params,
+                data=body,
+                headers=headers,
+                stream=True,
+                timeout=None,
+            )
+
+        async def finish(log: builtins.list[dict[str, Any]]) -> Image:
+            if image is not None:
+                return await self.get(wanted)
+            for item in reversed(log):
+                status = item.get("status")
+                if isinstance(status, str) and status.startswith("sha256:"):
+                    return await self.get(status.strip())
+            raise APIError(500, "the import reported no image id", path="import")
+
+        return ProgressStream(docker, opener, "import", finish)
+
+    async def commit(
+        self,
+        container: str | Resource,
+        repository: str | None = None,
+        tag: str | None = None,
+        message: str | None = None,
+        author: str | None = None,
+        pause: bool = True,
+        changes: str | Sequence[str] | None = None,
+        conf: Mapping[str, Any] | None = None,
+    ) -> Image:
+        """Create an image from a container's changes (``docker commit``). ``conf`` is the
+        Engine's container config for the image; ``changes`` are Dockerfile instructions."""
+        ident = container.id if isinstance(container, Resource) else container
+        if not isinstance(ident, str) or not ident:
+            raise InvalidArgument("container: a container id or name is required")
+        if repository is not None:
+            parse_reference(f"{repository}:{tag}" if tag else repository)
+        elif tag is not None:
+            raise InvalidArgument("tag: a tag needs a repository")
+        change_list = [changes] if isinstance(changes, str) else list(changes or [])
+        answer = await self._docker._json(
+            "POST",
+            "/commit",
+            params={
+                "container": ident,
+                "repo": repository,
+                "tag": tag,
+                "comment": message,
+                "author": author,
+                "pause": pause,
+                "changes": "\n".join(change_list) or None,
+            },
+            json=dict(conf or {}),
+            timeout=None,
+        )
+        return await self.get(answer["Id"])
+
+    # --- build ------------------------------------------------------------------------
+
+    def build(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        fileobj: str | bytes | IO[Any] | None = None,
+        custom_context: bool | ImageSource = False,
+        remote: str | None = None,
+        tag: str | Sequence[str] | None = None,
+        dockerfile: str | os.PathLike[str] | None = None,
+        buildargs: Mapping[str, str] | None = None,
+        target: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        network_mode: str | None = None,
+        pull: bool = False,
+        nocache: bool = False,
+        rm: bool = True,
+        forcerm: bool = False,
+        quiet: bool = False,
+        cache_from: Sequence[str] | None = None,
+        extra_hosts: Mapping[str, str] | Sequence[str] | None = None,
+        platform: str | None = None,
+        shm_size: int | str | None = None,
+        container_limits: Mapping[str, int | str] | None = None,
+        squash: bool | None = None,
+        isolation: str | None = None,
+        encoding: str | None = None,
+        gzip: bool = False,
+        version: Literal["1", "2"] | None = None,
+    ) -> BuildStream:
+        """Build an image (``docker build``). ``await`` gives the :class:`Image`;
+        ``async for`` gives the progress objects. A failed build raises
+        :class:`BuildError` carrying the build log.
+
+        The context is one of: ``path``, a directory tarred and streamed by us honouring
+        its ``.dockerignore`` like the docker CLI (``gzip=True`` compresses it);
+        ``fileobj``, a Dockerfile (file, str or bytes) without context; ``custom_context``,
+        a ready tar, plain or compressed (bytes, path, binary file, async iterable of
+        bytes, or ``True`` with the tar in ``fileobj``); ``remote``, a Git URL or tarball
+        URL the daemon fetches.
+
+        ``tag`` is a name or several; ``dockerfile`` is relative to the context (or a
+        path outside it); ``buildargs``, ``target``, ``labels``, ``network_mode``,
+        ``pull``, ``nocache``, ``rm``/``forcerm``, ``cache_from``, ``extra_hosts``
+        (``{"host": "ip"}``), ``platform``, ``shm_size`` (``"64m"``), ``container_limits``
+        (``memory``, ``memswap``, ``cpushares``, ``cpusetcpus``, ``cpuperiod``,
+        ``cpuquota``) and ``squash`` (experimental daemons) are ``docker build``'s.
+        ``version="2"`` builds with BuildKit: its progress comes decoded (see
+        :class:`BuildStream`).
+        """
+        docker = self._docker
+        sources = [
+            path is not None,
+            fileobj is not None and custom_context is False,
+            custom_context is not False,
+            remote is not None,
+        ]
+        if sum(sources) != 1:
+            raise InvalidArgument(
+                "build: pass exactly one of path, fileobj, custom_context and remote"
+            )
+        params: dict[str, Any] = {
+            "t": _tags(tag),
+            "remote": remote,
+            "q": quiet,
+            "nocache": nocache,
+            "pull": pull or None,
+            "rm": rm,
+            "forcerm": forcerm,
+            "target": target,
+            "platform": platform,
+            "networkmode": network_mode,
+            "isolation": isolation,
+            "squash": squash,
+            "version": version,
+            "buildargs": _string_map(buildargs, "buildargs"),
+            "labels": _string_map(labels, "labels"),
+            "cachefrom": json.dumps(list(cache_from)) if cache_from else None,
+            "extrahosts": _extra_hosts(extra_hosts),
+            "shmsize": parse_bytes(shm_size, name="shm_size") if shm_size is not None else None,
+        }
+        if version not in (None, "1", "2"):
+            raise InvalidArgument(f'version: {version!r} is not "1" (classic) or "2" (BuildKit)')
+        params.update(_limits(container_limits))
+        body: Any = None
+        if path is not None:
+            context = prepare_context(path, dockerfile)
+            params["dockerfile"] = context.dockerfile
+            body = tar_chunks(context, gzip=gzip)
+        else:
+            if dockerfile is not None:
+                params["dockerfile"] = os.fspath(dockerfile)
+            if custom_context is True:
+                if fileobj is None:
+                    raise InvalidArgument("custom_context=True needs the tar in fileobj")
+                body = iter_file(fileobj, name="fileobj")
+            elif custom_context is not False:
+                body = iter_file(custom_context, name="custom_context")
+            elif fileobj is not None:
+                body = dockerfile_context(fileobj)
+        headers = {"Content-Type": "application/x-tar"}
+        if encoding:
+            headers["Content-Encoding"] = encoding
+
+        async def opener() -> aiohttp.ClientResponse:
+            config = await registry_config_header(docker)
+            if config is not None:
+                headers["X-Registry-Config"] = config
+            return await docker._request(
+                "POST",
+                "/build",
+                params=params,
+                data=body,
+                headers=headers,
+                stream=True,
+                timeout=None,
+            )
+
+        async def finish(log: builtins.list[dict[str, Any]]) -> Image:
+            image_id = _built_id(log)
+            if image_id is None:
+                raise BuildError("the build finished without reporting an image id", log)
+            return await self.get(image_id)
+
+        return BuildStream(docker, opener, "build", finish, _build_error)
+
+
+def _header_from(auth_config: Mapping[str, str]) -> str:
+    from .auth import AuthConfig
+
+    return AuthConfig.from_mapping(auth_config).header()
+
+
+def _tags(tag: str | Sequence[str] | None) -> list[str] | None:
+    if tag is None:
+        return None
+    tags = [tag] if isinstance(tag, str) else list(tag)
+    for item in tags:
+        if not isinstance(item, str):
+            raise InvalidArgument(f"tag: {item!r} is not a string")
+        parse_reference(item)
+    return tags
+
+
+def _string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidArgument(f"{name} must be a mapping, not {type(value).__name__}")
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise InvalidArgument(f"{name}: keys and values must be strings ({key!r})")
+        out[key] = item
+    return out
+
+
+def _extra_hosts(value: Mapping[str, str] | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return [f"{host}:{ip}" for host, ip in value.items()]
+    if isinstance(value, str):
+        raise InvalidArgument('extra_hosts: expected {"host": "ip"} or ["host:ip", ...]')
+    hosts = list(value)
+    for entry in hosts:
+        if not isinstance(entry, str) or ":" not in entry:
+            raise InvalidArgument(f"extra_hosts: {entry!r} is not host:ip")
+    return hosts
+
+
+def _limits(limits: Mapping[str, int | str] | None) -> dict[str, Any]:
+    if not limits:
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in limits.items():
+        if key not in _CONTAINER_LIMITS:
+            raise InvalidArgument(
+                f"container_limits: unknown key {key!r}; expected one of "
+                f"{', '.join(_CONTAINER_LIMITS)}"
+            )
+        if key in ("memory", "memswap"):
+            out[key] = -1 if value == -1 else parse_bytes(value, name=f"container_limits.{key}")
+        elif key == "cpusetcpus":
+            out[key] = str(value)
+        else:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidArgument(f"container_limits.{key}: expected an integer")
+            out[key] = value
+    return out
+
+
+def _built_id(log: Iterable[dict[str, Any]]) -> str | None:
+    """The image id a build reported: BuildKit's ``moby.image.id``, the classic builder's
+    ``aux`` or its ``Successfully built`` line, or the id a quiet build prints."""
+    for item in reversed(list(log)):
+        aux = item.get("aux")
+        if isinstance(aux, dict) and isinstance(aux.get("ID"), str):
+            return str(aux["ID"])
+        stream = item.get("stream")
+        if isinstance(stream, str):
+            match = _BUILT.match(stream.strip())
+            if match:
+                return match.group(1)
+            text = stream.strip()
+            if text.startswith("sha256:") and " " not in text:
+                return text
+    return None

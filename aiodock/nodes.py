@@ -1,9 +1,137 @@
-"""Swarm nodes."""
+"""Swarm nodes (``docker.nodes``): list, inspect, update availability, role and labels, remove."""
 
 from __future__ import annotations
 
-from .resource import Manager
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .errors import InvalidArgument
+from .resource import Manager, Resource, path_id
+from .swarm import versioned
+from .utils import Filters, encode_filters
+
+if TYPE_CHECKING:
+    from .tasks import Task
+
+_FILTERS = ("id", "label", "membership", "name", "node.label", "role")
+_AVAILABILITY = ("active", "pause", "drain")
+_ROLES = ("worker", "manager")
+
+
+class Node(Resource):
+    """A node of the swarm."""
+
+    inspect_path = "/nodes/{id}"
+
+    def __repr__(self) -> str:
+        return f"<Node: {self.short_id} {self.hostname!r}>"
+
+    @property
+    def version(self) -> int:
+        """The object's version index, sent with updates."""
+        return int(self.attrs.get("Version", {}).get("Index", 0))
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The node's spec: ``Name``, ``Labels``, ``Role``, ``Availability``."""
+        return dict(self.attrs.get("Spec") or {})
+
+    @property
+    def hostname(self) -> str:
+        """The node's host name."""
+        return str(self.attrs.get("Description", {}).get("Hostname", ""))
+
+    @property
+    def role(self) -> str:
+        """``manager`` or ``worker``."""
+        return str(self.spec.get("Role", ""))
+
+    @property
+    def availability(self) -> str:
+        """``active``, ``pause`` or ``drain``."""
+        return str(self.spec.get("Availability", ""))
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The node's labels (node labels, not engine labels)."""
+        return dict(self.spec.get("Labels") or {})
+
+    @property
+    def state(self) -> str:
+        """``ready``, ``down``, ``unknown`` or ``disconnected``."""
+        return str(self.attrs.get("Status", {}).get("State", ""))
+
+    async def update(
+        self,
+        spec: Mapping[str, Any] | None = None,
+        *,
+        availability: str | None = None,
+        role: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        name: str | None = None,
+    ) -> None:
+        """Change the node. A ``spec`` dict replaces the whole spec (as docker-py's
+        ``node.update``); keywords change only what they name. The version this handle was
+        read at is sent: if the node changed since, :class:`~aiodock.swarm.OutOfSequence` is
+        raised."""
+        if availability is not None and availability not in _AVAILABILITY:
+            raise InvalidArgument(
+                f"availability: {availability!r} is not one of {', '.join(_AVAILABILITY)}"
+            )
+        if role is not None and role not in _ROLES:
+            raise InvalidArgument(f"role: {role!r} is not one of {', '.join(_ROLES)}")
+        body = dict(spec) if spec is not None else self.spec
+        if availability is not None:
+            body["Availability"] = availability
+        if role is not None:
+            body["Role"] = role
+        if labels is not None:
+            body["Labels"] = {str(key): str(value) for key, value in labels.items()}
+        if name is not None:
+            body["Name"] = name
+        await versioned(
+            self._docker._call(
+                "POST",
+                f"/nodes/{path_id(self.id)}/update",
+                params={"version": self.version},
+                json=body,
+            ),
+            f"node {self.short_id}",
+        )
+        await self.reload()
+
+    async def tasks(self, *, filters: Filters | None = None) -> list[Task]:
+        """Tasks assigned to this node."""
+        return await self._docker.tasks.list(filters={**(filters or {}), "node": self.id})
+
+    async def remove(self, force: bool = False) -> None:
+        """Remove the node from the swarm (``force`` for a node that is not down)."""
+        await self._docker._call("DELETE", f"/nodes/{path_id(self.id)}", params={"force": force})
 
 
 class NodeManager(Manager):
-    """Operations on NodeManager."""
+    """List, inspect and remove swarm nodes (``docker.nodes``)."""
+
+    async def get(self, node_id: str) -> Node:
+        """The node with this id or name (``"self"`` is not special: use :meth:`current`)."""
+        attrs = await self._docker._json("GET", f"/nodes/{path_id(node_id)}")
+        return Node(self._docker, attrs)
+
+    async def current(self) -> Node:
+        """The node of the daemon this client talks to."""
+        info = await self._docker.info()
+        node_id = (info.get("Swarm") or {}).get("NodeID")
+        if not node_id:
+            raise InvalidArgument("this daemon is not part of a swarm")
+        return await self.get(node_id)
+
+    async def list(self, *, filters: Filters | None = None) -> list[Node]:
+        """Nodes matching ``filters`` (``id``, ``label``, ``membership``, ``name``,
+        ``node.label``, ``role``)."""
+        params = {"filters": encode_filters(filters, allowed=_FILTERS)}
+        items = await self._docker._json("GET", "/nodes", params=params)
+        return [Node(self._docker, attrs) for attrs in items or []]
+
+    async def remove(self, node_id: str, force: bool = False) -> None:
+        """Remove a node from the swarm."""
+        await self._docker._call("DELETE", f"/nodes/{path_id(node_id)}", params={"force": force})

@@ -1,9 +1,595 @@
-"""Swarm services."""
+"""Swarm services (``docker.services``): create, list, inspect, update, scale, roll back,
+remove, read logs, and wait until a service has converged."""
 
 from __future__ import annotations
 
-from .resource import Manager
+import asyncio
+import builtins
+import copy
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .errors import DockerTimeoutError, InvalidArgument, NotFound
+from .resource import Manager, Resource, path_id
+from .streams import FrameStream
+from .swarm import ServiceNotConverged, versioned
+from .tasks import Task, logs_params
+from .types.swarm import (
+    ContainerSpec,
+    DriverConfig,
+    Placement,
+    ServiceMode,
+    ServiceSpec,
+    networks,
+    restart_policy,
+    service_mode,
+    to_json,
+)
+from .utils import Filters, TimeSpec, encode_filters, version_tuple
+
+if TYPE_CHECKING:
+    from .client import Docker
+
+_FILTERS = ("id", "label", "mode", "name")
+
+# Keyword arguments of create/update (docker-py's names), by the part of the spec they set.
+_CONTAINER_ARGS = frozenset(
+    {
+        "args",
+        "cap_add",
+        "cap_drop",
+        "command",
+        "configs",
+        "container_labels",
+        "dns_config",
+        "env",
+        "groups",
+        "healthcheck",
+        "hostname",
+        "hosts",
+        "image",
+        "init",
+        "isolation",
+        "mounts",
+        "open_stdin",
+        "privileges",
+        "read_only",
+        "secrets",
+        "stop_grace_period",
+        "stop_signal",
+        "sysctls",
+        "tty",
+        "ulimits",
+        "user",
+        "workdir",
+    }
+)
+_PLACEMENT_ARGS = frozenset({"constraints", "preferences", "platforms", "maxreplicas"})
+_TEMPLATE_ARGS = frozenset(
+    {
+        "force_update",
+        "log_driver",
+        "log_driver_options",
+        "networks",
+        "placement",
+        "resources",
+        "restart_policy",
+    }
+)
+_SERVICE_ARGS = frozenset(
+    {"endpoint_spec", "labels", "mode", "name", "replicas", "rollback_config", "update_config"}
+)
+SERVICE_KWARGS = _CONTAINER_ARGS | _PLACEMENT_ARGS | _TEMPLATE_ARGS | _SERVICE_ARGS
+"""Every keyword argument ``services.create`` and ``Service.update`` understand."""
+
+_FAILED_STATES = ("failed", "rejected")
+
+
+def apply_service_kwargs(
+    spec: Mapping[str, Any], kwargs: Mapping[str, Any], *, updating: bool
+) -> dict[str, Any]:
+    """``spec`` (an Engine API ``ServiceSpec``) with the changes that docker-py-style
+    keyword arguments describe; values of ``None`` leave a field as it is."""
+    unknown = sorted(set(kwargs) - SERVICE_KWARGS)
+    if unknown:
+        raise InvalidArgument(f"unknown service argument(s): {', '.join(unknown)}")
+    given = {key: value for key, value in kwargs.items() if value is not None}
+    body = copy.deepcopy(dict(spec))
+    template: dict[str, Any] = body.setdefault("TaskTemplate", {})
+    container: dict[str, Any] = template.setdefault("ContainerSpec", {})
+
+    container_args = {key: given[key] for key in _CONTAINER_ARGS if key in given}
+    if container_args:
+        if "container_labels" in container_args:
+            container_args["labels"] = container_args.pop("container_labels")
+        image = container_args.pop("image", None) or container.get("Image")
+        if not image:
+            raise InvalidArgument("image: a service needs an image")
+        container.update(ContainerSpec(image=image, **container_args).to_dict())
+    if not container.get("Image"):
+        raise InvalidArgument("image: a service needs an image")
+
+    if "placement" in given:
+        placement = given["placement"]
+        if not isinstance(placement, (Placement, Mapping)):
+            placement = Placement(constraints=list(placement))
+        template["Placement"] = to_json(placement, "placement")
+    placement_args = {key: given[key] for key in _PLACEMENT_ARGS if key in given}
+    if placement_args:
+        current = template.get("Placement") or {}
+        template["Placement"] = {**current, **Placement(**placement_args).to_dict()}
+    if "resources" in given:
+        template["Resources"] = to_json(given["resources"], "resources")
+    if "restart_policy" in given:
+        template["RestartPolicy"] = restart_policy(given["restart_policy"])
+    if "log_driver" in given:
+        driver = given["log_driver"]
+        if isinstance(driver, str):
+            driver = DriverConfig(driver, given.get("log_driver_options"))
+        template["LogDriver"] = to_json(driver, "log_driver")
+    elif "log_driver_options" in given:
+        raise InvalidArgument("log_driver_options: give log_driver too")
+    if "networks" in given:
+        template["Networks"] = networks(given["networks"])
+        body.pop("Networks", None)
+    if "force_update" in given:
+        force = given["force_update"]
+        if isinstance(force, bool):
+            if force:
+                template["ForceUpdate"] = int(template.get("ForceUpdate") or 0) + 1
+        elif isinstance(force, int) and force >= 0:
+            template["ForceUpdate"] = force
+        else:
+            raise InvalidArgument(f"force_update: expected True or a counter, got {force!r}")
+
+    if "name" in given:
+        body["Name"] = given["name"]
+    if "labels" in given:
+        labels = given["labels"]
+        if not isinstance(labels, Mapping):
+            raise InvalidArgument("labels: expected a mapping")
+        body["Labels"] = {str(key): str(value) for key, value in labels.items()}
+    if "mode" in given:
+        body["Mode"] = service_mode(given["mode"])
+    if "replicas" in given:
+        _set_replicas(body, given["replicas"])
+    if "update_config" in given:
+        body["UpdateConfig"] = to_json(given["update_config"], "update_config")
+    if "rollback_config" in given:
+        body["RollbackConfig"] = to_json(given["rollback_config"], "rollback_config")
+    if "endpoint_spec" in given:
+        body["EndpointSpec"] = to_json(given["endpoint_spec"], "endpoint_spec")
+    if not updating and "Mode" not in body:
+        body["Mode"] = {"Replicated": {"Replicas": 1}}
+    return body
+
+
+def _set_replicas(body: dict[str, Any], replicas: Any) -> None:
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+        raise InvalidArgument(f"replicas: expected a non-negative integer, got {replicas!r}")
+    mode = body.get("Mode") or {"Replicated": {}}
+    if "ReplicatedJob" in mode:
+        mode["ReplicatedJob"] = {**(mode["ReplicatedJob"] or {}), "TotalCompletions": replicas}
+    elif "Replicated" in mode:
+        mode["Replicated"] = {**(mode["Replicated"] or {}), "Replicas": replicas}
+    else:
+        kind = ServiceMode.from_dict(mode).mode
+        raise InvalidArgument(f"replicas: a {kind} service has no replica count")
+    body["Mode"] = mode
+
+
+def _spec_json(spec: ServiceSpec | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(spec, ServiceSpec):
+        return spec.to_dict()
+    if isinstance(spec, Mapping):
+        return copy.deepcopy(dict(spec))
+    raise InvalidArgument(f"spec: expected a ServiceSpec or a dict, got {spec!r}")
+
+
+async def _registry_headers(
+    docker: Docker, image: str, auth_config: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The ``X-Registry-Auth`` header for pulling ``image`` (as for ``images.pull``)."""
+    from .auth import auth_header_for
+
+    header = await auth_header_for(image, auth_config, docker=docker)
+    return {"X-Registry-Auth": header} if header else {}
+
+
+def _warnings(answer: Any) -> list[str]:
+    if not isinstance(answer, Mapping):
+        return []
+    found = answer.get("Warnings") or answer.get("Warning") or []
+    return [found] if isinstance(found, str) else [str(item) for item in found]
+
+
+def _normalized(value: Any) -> Any:
+    """A spec without empty fields, to compare a task's spec with its service's template."""
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            item = _normalized(item)
+            if item not in (None, {}, [], "", 0, False) and key != "Runtime":
+                out[key] = item
+        return out
+    if isinstance(value, list):
+        return [_normalized(item) for item in value]
+    return value
+
+
+def _parse_time(text: str | None) -> float:
+    """An RFC 3339 timestamp with nanoseconds, as a Unix time (0 when absent)."""
+    if not text:
+        return 0.0
+    head, _, rest = text.partition(".")
+    if rest:
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        zone = rest[len(digits) :]
+        text = f"{head}.{digits[:6]}{zone}"
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
+class Service(Resource):
+    """A swarm service. ``attrs`` is the daemon's inspect data as last read; updates send
+    its version, so a service changed by someone else in between is not overwritten."""
+
+    inspect_path = "/services/{id}"
+
+    def __init__(self, docker: Docker, attrs: dict[str, Any]) -> None:
+        super().__init__(docker, attrs)
+        self.warnings: list[str] = []
+        """Warnings of the last create or update."""
+
+    def __repr__(self) -> str:
+        return f"<Service: {self.short_id} {self.name!r}>"
+
+    @property
+    def name(self) -> str:
+        """The service's name."""
+        return str(self.spec.get("Name", ""))
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The service's spec as last read (a copy: change it and pass it to :meth:`update`)."""
+        return copy.deepcopy(self.attrs.get("Spec") or {})
+
+    @property
+    def version(self) -> int:
+        """The service's version index as last read, sent with updates."""
+        return int(self.attrs.get("Version", {}).get("Index", 0))
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The service's labels."""
+        return dict(self.attrs.get("Spec", {}).get("Labels") or {})
+
+    @property
+    def mode(self) -> ServiceMode:
+        """The scheduling mode, with the replica count where there is one."""
+        return ServiceMode.from_dict(self.attrs.get("Spec", {}).get("Mode") or {})
+
+    @property
+    def image(self) -> str:
+        """The image the tasks run."""
+        container = self.attrs.get("Spec", {}).get("TaskTemplate", {}).get("ContainerSpec", {})
+        return str(container.get("Image", ""))
+
+    @property
+    def tty(self) -> bool:
+        """Whether the tasks' containers have a TTY (logs are then raw, not framed)."""
+        container = self.attrs.get("Spec", {}).get("TaskTemplate", {}).get("ContainerSpec", {})
+        return bool(container.get("TTY"))
+
+    @property
+    def update_status(self) -> dict[str, Any]:
+        """The state of the last update or rollback (``{}`` when there was none)."""
+        return dict(self.attrs.get("UpdateStatus") or {})
+
+    async def update(
+        self,
+        spec: ServiceSpec | Mapping[str, Any] | None = None,
+        *,
+        auth_config: Mapping[str, str] | None = None,
+        registry_auth_from: str | None = None,
+        **kwargs: Any,
+    ) -> list[str]:
+        """Change the service; returns the daemon's warnings.
+
+        Keywords (as for ``services.create``: ``env=``, ``image=``, ``replicas=``,
+        ``force_update=True``, ...) change only what they name in the spec as last read; a
+        ``spec`` replaces the whole spec. The version last read is sent: if the service
+        changed since, :class:`~aiodock.swarm.OutOfSequence` is raised (reload and retry).
+        """
+        base = _spec_json(spec) if spec is not None else self.spec
+        body = apply_service_kwargs(base, kwargs, updating=True)
+        if registry_auth_from not in (None, "spec", "previous-spec"):
+            raise InvalidArgument(
+                f"registry_auth_from: {registry_auth_from!r} is not 'spec' or 'previous-spec'"
+            )
+        image = body["TaskTemplate"]["ContainerSpec"]["Image"]
+        headers = await _registry_headers(self._docker, image, auth_config)
+        params = {
+            "version": self.version,
+            "registryAuthFrom": None if headers else registry_auth_from,
+        }
+        return await self._send_update(body, params, headers)
+
+    async def _send_update(
+        self, body: dict[str, Any], params: dict[str, Any], headers: dict[str, str] | None
+    ) -> list[str]:
+        answer = await versioned(
+            self._docker._json(
+                "POST",
+                f"/services/{path_id(self.id)}/update",
+                params=params,
+                json=body,
+                headers=headers or None,
+            ),
+            f"service {self.name!r}",
+        )
+        self.warnings = _warnings(answer)
+        await self.reload()
+        return self.warnings
+
+    async def scale(self, replicas: int) -> list[str]:
+        """Set the replica count (replicated services; completions for replicated jobs)."""
+        return await self.update(replicas=replicas)
+
+    async def force_update(self) -> list[str]:
+        """Recreate every task even though the spec did not change."""
+        return await self.update(force_update=True)
+
+    async def rollback(self) -> list[str]:
+        """Go back to the spec before the last update (a daemon-side rollback)."""
+        params = {"version": self.version, "rollback": "previous"}
+        return await self._send_update(self.spec, params, None)
+
+    async def remove(self) -> None:
+        """Delete the service; its tasks are shut down."""
+        await self._docker._call("DELETE", f"/services/{path_id(self.id)}")
+
+    async def tasks(self, *, filters: Filters | None = None) -> list[Task]:
+        """This service's tasks (all, including finished ones kept in history)."""
+        return await self._docker.tasks.list(filters={**(filters or {}), "service": self.id})
+
+    def logs(
+        self,
+        *,
+        stdout: bool = True,
+        stderr: bool = True,
+        follow: bool = False,
+        since: TimeSpec | None = None,
+        timestamps: bool = False,
+        tail: int | str = "all",
+        details: bool = False,
+    ) -> FrameStream:
+        """The output of every task of the service as a
+        :class:`~aiodock.streams.FrameStream` (frames unless the service has a TTY)."""
+        params = logs_params(
+            stdout=stdout,
+            stderr=stderr,
+            follow=follow,
+            since=since,
+            timestamps=timestamps,
+            tail=tail,
+            details=details,
+        )
+        path = f"/services/{path_id(self.id)}/logs"
+
+        async def opener() -> Any:
+            return await self._docker._request("GET", path, params=params, stream=True)
+
+        return FrameStream(self._docker, opener, tty=self.tty, what=f"GET {path}")
+
+    async def wait_converged(
+        self, timeout: float | None = 60.0, *, interval: float = 0.25, tolerate_failures: int = 0
+    ) -> list[Task]:
+        """Wait until the service has converged; return its running tasks (the completed
+        ones of the current run for jobs).
+
+        Converged means: every desired task runs the current spec and nothing else runs
+        (replicated and global services, with no update in progress), or the job's tasks
+        have completed (``replicated-job``: the wanted number of completions;
+        ``global-job``: every node's task). Raises :class:`~aiodock.swarm.ServiceNotConverged`
+        with the tasks' errors when more than ``tolerate_failures`` tasks failed or were
+        rejected since the last change of the service, or when an update paused; raises
+        :class:`~aiodock.errors.DockerTimeoutError` after ``timeout`` seconds.
+        """
+        if timeout is not None and timeout <= 0:
+            raise InvalidArgument(f"timeout: expected a positive number of seconds, got {timeout}")
+        if interval <= 0:
+            raise InvalidArgument(
+                f"interval: expected a positive number of seconds, got {interval}"
+            )
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            done, current, summary = await self._convergence(tolerate_failures)
+            if done:
+                return [Task(self._docker, attrs) for attrs in current]
+            if deadline is not None and time.monotonic() + interval > deadline:
+                raise DockerTimeoutError(
+                    f"service {self.name!r} did not converge within {timeout}s: {summary}"
+                )
+            await asyncio.sleep(interval)
+
+    async def _convergence(self, tolerate_failures: int) -> tuple[bool, list[dict[str, Any]], str]:
+        """One look at the service and its tasks: (converged, current tasks, summary)."""
+        version = await self._docker.negotiate_version()
+        with_status = version_tuple(version) >= (1, 41)
+        listed = await self._docker._json(
+            "GET",
+            "/services",
+            params={"filters": encode_filters({"id": self.id}), "status": with_status or None},
+        )
+        found = [item for item in listed or [] if item.get("ID") == self.id]
+        if not found:
+            raise NotFound(404, f"service {self.name or self.id!r} no longer exists")
+        self.attrs = found[0]
+        tasks: list[dict[str, Any]] = (
+            await self._docker._json(
+                "GET", "/tasks", params={"filters": encode_filters({"service": self.id})}
+            )
+            or []
+        )
+        spec = self.attrs.get("Spec", {})
+        mode = ServiceMode.from_dict(spec.get("Mode") or {})
+        template = _normalized(spec.get("TaskTemplate") or {})
+        current = [t for t in tasks if _normalized(t.get("Spec") or {}) == template]
+        if mode.mode.endswith("-job"):
+            job = (self.attrs.get("JobStatus") or {}).get("JobIteration") or {}
+            iteration = job.get("Index", 0)
+            current = [
+                t for t in current if (t.get("JobIteration") or {}).get("Index", 0) == iteration
+            ]
+
+        since = _parse_time(self.attrs.get("UpdatedAt") or self.attrs.get("CreatedAt"))
+        failed = [
+            t
+            for t in current
+            if t.get("Status", {}).get("State") in _FAILED_STATES
+            and _parse_time(t.get("Status", {}).get("Timestamp")) >= since - 1.0
+        ]
+        errors = [
+            f"task {t.get('ID', '')[:12]} ({t['Status']['State']}): "
+            f"{t['Status'].get('Err') or t['Status'].get('Message') or 'no error given'}"
+            for t in failed
+        ]
+        update = self.update_status
+        if update.get("State") in ("paused", "rollback_paused"):
+            detail = "; ".join(errors) or "no task errors reported"
+            raise ServiceNotConverged(
+                f"service {self.name!r}: {update['State'].replace('_', ' ')}: "
+                f"{update.get('Message', '')} ({detail})",
+                tasks=failed,
+                errors=errors,
+            )
+        if len(failed) > tolerate_failures:
+            raise ServiceNotConverged(
+                f"service {self.name!r}: {len(failed)} task(s) failed: " + "; ".join(errors),
+                tasks=failed,
+                errors=errors,
+            )
+        return self._judge(mode, tasks, current, errors, update)
+
+    def _judge(
+        self,
+        mode: ServiceMode,
+        tasks: list[dict[str, Any]],
+        current: list[dict[str, Any]],
+        errors: list[str],
+        update: dict[str, Any],
+    ) -> tuple[bool, list[dict[str, Any]], str]:
+        state_of = [t.get("Status", {}).get("State") for t in tasks]
+        if mode.mode.endswith("-job"):
+            completed = [t for t in current if t.get("Status", {}).get("State") == "complete"]
+            if mode.mode == "replicated-job":
+                wanted = mode.replicas or mode.concurrency or 1
+                done = len(completed) >= wanted
+            else:
+                active = [t for t in current if t.get("DesiredState") != "shutdown"]
+                wanted = len(active)
+                done = bool(active) and len(completed) >= len(active)
+            summary = f"{len(completed)} of {wanted} tasks completed"
+            result = completed
+        else:
+            running = [t for i, t in enumerate(tasks) if state_of[i] == "running"]
+            if mode.mode == "replicated":
+                wanted = mode.replicas or 0
+            else:
+                status = self.attrs.get("ServiceStatus") or {}
+                desired = status.get("DesiredTasks")
+                if desired is None:
+                    desired = sum(t.get("DesiredState") == "running" for t in current)
+                wanted = int(desired)
+            current_ids = {t.get("ID") for t in current}
+            settled = all(
+                t.get("ID") in current_ids and t.get("DesiredState") == "running" for t in running
+            )
+            updating = update.get("State") in ("updating", "rollback_started")
+            done = len(running) == wanted and settled and not updating
+            summary = f"{len(running)} of {wanted} tasks running"
+            result = running
+            if updating:
+                summary += f", update {update['State'].replace('_', ' ')}"
+        if errors:
+            summary += "; " + "; ".join(errors)
+        return done, result, summary
 
 
 class ServiceManager(Manager):
-    """Operations on ServiceManager."""
+    """Create, list, inspect and remove swarm services (``docker.services``)."""
+
+    async def create(
+        self,
+        image: str | None = None,
+        command: str | Sequence[str] | None = None,
+        *,
+        spec: ServiceSpec | Mapping[str, Any] | None = None,
+        auth_config: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Service:
+        """Create a service from a typed ``spec`` (:class:`~aiodock.types.ServiceSpec` or
+        an Engine API dict), or from docker-py's keyword arguments: ``image``, ``command``,
+        ``args``, ``env``, ``name``, ``labels``, ``mode``, ``replicas``, ``mounts``,
+        ``secrets``, ``configs``, ``constraints``, ``resources``, ``restart_policy``,
+        ``update_config``, ``endpoint_spec``, ``networks``, ... (keywords lay over
+        ``spec``). Registry credentials for the image are sent as for pulls
+        (``auth_config``, else the docker CLI's configuration)."""
+        if image is not None:
+            kwargs["image"] = image
+        if command is not None:
+            kwargs["command"] = command
+        base = _spec_json(spec) if spec is not None else {}
+        body = apply_service_kwargs(base, kwargs, updating=False)
+        image_name = body["TaskTemplate"]["ContainerSpec"]["Image"]
+        headers = await _registry_headers(self._docker, image_name, auth_config)
+        answer = await self._docker._json(
+            "POST", "/services/create", json=body, headers=headers or None
+        )
+        service = await self.get(answer["ID"])
+        service.warnings = _warnings(answer)
+        return service
+
+    async def get(self, service_id: str, *, insert_defaults: bool = False) -> Service:
+        """The service with this id or name (``insert_defaults`` fills in default values)."""
+        attrs = await self._docker._json(
+            "GET",
+            f"/services/{path_id(service_id)}",
+            params={"insertDefaults": insert_defaults or None},
+        )
+        return Service(self._docker, attrs)
+
+    async def list(
+        self, *, filters: Filters | None = None, status: bool | None = None
+    ) -> list[Service]:
+        """Services matching ``filters`` (``id``, ``label``, ``mode``, ``name``); ``status``
+        adds running/desired task counts as ``attrs["ServiceStatus"]`` (API 1.41)."""
+        if status:
+            await self._docker.require_version("1.41", "services.list(status=True)")
+        params = {"filters": encode_filters(filters, allowed=_FILTERS), "status": status}
+        items = await self._docker._json("GET", "/services", params=params)
+        return [Service(self._docker, attrs) for attrs in items or []]
+
+    async def remove(self, service_id: str) -> None:
+        """Delete the service with this id or name."""
+        await self._docker._call("DELETE", f"/services/{path_id(service_id)}")
+
+    async def wait_converged(
+        self,
+        service: Service | str,
+        timeout: float | None = 60.0,
+        *,
+        interval: float = 0.25,
+        tolerate_failures: int = 0,
+    ) -> builtins.list[Task]:
+        """:meth:`Service.wait_converged` for a service handle, id or name."""
+        if not isinstance(service, Service):
+            service = await self.get(service)
+        return await service.wait_converged(
+            timeout, interval=interval, tolerate_failures=tolerate_failures
+        )

@@ -13,8 +13,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-import aiohttp
-
 from .decoders import Frame, FrameDecoder, JSONStreamDecoder, RawDecoder, StreamType
 from .errors import APIError, DockerError
 
@@ -31,7 +29,23 @@ class Decoder(Protocol):
     def eof(self) -> Any: ...
 
 
-Opener = Callable[[], Awaitable[aiohttp.ClientResponse]]
+class _Readable(Protocol):
+    async def readany(self) -> bytes: ...
+
+
+class StreamSource(Protocol):
+    """What a stream reads: an ``aiohttp.ClientResponse``, or a hijacked connection
+    (:class:`aiodock.hijack.HijackedConnection`) that has the same shape."""
+
+    @property
+    def content(self) -> _Readable: ...
+
+    def release(self) -> Any: ...
+
+    def close(self) -> Any: ...
+
+
+Opener = Callable[[], Awaitable[StreamSource]]
 
 
 class ResponseStream(Generic[T]):
@@ -42,7 +56,7 @@ class ResponseStream(Generic[T]):
         self._opener = opener
         self._decoder = decoder
         self._what = what
-        self._resp: aiohttp.ClientResponse | None = None
+        self._resp: StreamSource | None = None
         self._items: list[T] = []
         self._index = 0
         self._finished = False

@@ -1,9 +1,222 @@
-"""Swarm mode."""
+"""Swarm mode: initialise, join, leave, inspect, update and unlock the swarm (``docker.swarm``)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .errors import APIError, Conflict, DockerError, InvalidArgument
 from .resource import Manager
+from .types.swarm import SwarmSpec, to_json
+
+if TYPE_CHECKING:
+    from .client import Docker
+
+T = TypeVar("T")
+
+
+class OutOfSequence(Conflict):
+    """A versioned update (service, node, swarm, secret, config) was refused because the
+    object changed after it was read: reload it and apply the change again."""
+
+
+class ServiceNotConverged(DockerError):
+    """A service cannot reach its desired state: an update paused, or tasks failed.
+
+    ``tasks`` holds the failing tasks' inspect dicts, ``errors`` their ``Status.Err``.
+    """
+
+    def __init__(self, message: str, *, tasks: list[dict[str, Any]], errors: list[str]) -> None:
+        super().__init__(message)
+        self.tasks = tasks
+        self.errors = errors
+
+
+async def versioned(call: Awaitable[T], what: str) -> T:
+    """Await a versioned update, raising :class:`OutOfSequence` when the daemon refuses it
+    because the object's version moved on."""
+    try:
+        return await call
+    except APIError as exc:
+        if "out of sequence" not in exc.message:
+            raise
+        raise OutOfSequence(
+            exc.status,
+            f"{what} changed since it was read (the daemon said: {exc.message}); "
+            "reload it and apply the change again",
+            method=exc.method,
+            path=exc.path,
+            body=exc.body,
+        ) from exc
+
+
+def _spec(spec: SwarmSpec | Mapping[str, Any] | None, kwargs: dict[str, Any]) -> SwarmSpec | None:
+    if kwargs:
+        if spec is not None:
+            raise InvalidArgument("give either spec= or swarm settings as keywords, not both")
+        try:
+            return SwarmSpec(**kwargs)
+        except TypeError:
+            known = set(SwarmSpec.__dataclass_fields__)
+            unknown = sorted(set(kwargs) - known)
+            raise InvalidArgument(f"unknown swarm setting(s): {', '.join(unknown)}") from None
+    if spec is None or isinstance(spec, SwarmSpec):
+        return spec
+    if isinstance(spec, Mapping):
+        return None
+    raise InvalidArgument(f"spec: expected a SwarmSpec or a dict, got {spec!r}")
 
 
 class Swarm(Manager):
-    """Operations on Swarm."""
+    """The swarm this daemon belongs to (``docker.swarm``).
+
+    ``attrs`` holds the last :meth:`inspect` answer (``{}`` before the first one).
+    """
+
+    def __init__(self, docker: Docker) -> None:
+        super().__init__(docker)
+        self.attrs: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"<Swarm: {self.id or 'not inspected'}>"
+
+    @property
+    def id(self) -> str:
+        """The swarm's id (after :meth:`inspect`/:meth:`reload`)."""
+        return str(self.attrs.get("ID", ""))
+
+    @property
+    def version(self) -> int | None:
+        """The swarm object's version index, sent with updates."""
+        index = self.attrs.get("Version", {}).get("Index")
+        return int(index) if index is not None else None
+
+    @property
+    def join_tokens(self) -> dict[str, str]:
+        """``{"Worker": ..., "Manager": ...}`` from the last inspect."""
+        return dict(self.attrs.get("JoinTokens") or {})
+
+    async def init(
+        self,
+        advertise_addr: str | None = None,
+        listen_addr: str = "0.0.0.0:2377",
+        force_new_cluster: bool = False,
+        default_addr_pool: Iterable[str] | None = None,
+        subnet_size: int | None = None,
+        data_path_addr: str | None = None,
+        data_path_port: int | None = None,
+        *,
+        spec: SwarmSpec | Mapping[str, Any] | None = None,
+        **settings: Any,
+    ) -> str:
+        """Make this daemon the first manager of a new swarm; returns the node id.
+
+        Swarm settings go in ``spec`` or as :class:`~aiodock.types.SwarmSpec` keywords
+        (``autolock_managers=True``, ``task_history_retention_limit=5``, ...).
+        """
+        typed = _spec(spec, settings)
+        body: dict[str, Any] = {
+            "ListenAddr": listen_addr,
+            "ForceNewCluster": bool(force_new_cluster),
+        }
+        if advertise_addr is not None:
+            body["AdvertiseAddr"] = advertise_addr
+        if default_addr_pool is not None:
+            if isinstance(default_addr_pool, str):
+                raise InvalidArgument("default_addr_pool: expected a list of subnets")
+            body["DefaultAddrPool"] = list(default_addr_pool)
+        if subnet_size is not None:
+            body["SubnetSize"] = subnet_size
+        if data_path_addr is not None:
+            body["DataPathAddr"] = data_path_addr
+        if data_path_port is not None:
+            body["DataPathPort"] = data_path_port
+        if typed is not None:
+            body["Spec"] = typed.to_dict()
+        elif spec is not None:
+            body["Spec"] = to_json(spec, "spec")
+        node_id = await self._docker._json("POST", "/swarm/init", json=body, timeout=None)
+        await self.reload()
+        return str(node_id)
+
+    async def join(
+        self,
+        remote_addrs: Iterable[str],
+        join_token: str,
+        listen_addr: str = "0.0.0.0:2377",
+        advertise_addr: str | None = None,
+        data_path_addr: str | None = None,
+    ) -> None:
+        """Join the swarm managed at ``remote_addrs`` with a worker or manager token."""
+        if isinstance(remote_addrs, str):
+            remote_addrs = [remote_addrs]
+        body: dict[str, Any] = {
+            "ListenAddr": listen_addr,
+            "RemoteAddrs": list(remote_addrs),
+            "JoinToken": join_token,
+        }
+        if advertise_addr is not None:
+            body["AdvertiseAddr"] = advertise_addr
+        if data_path_addr is not None:
+            body["DataPathAddr"] = data_path_addr
+        await self._docker._call("POST", "/swarm/join", json=body, timeout=None)
+
+    async def leave(self, force: bool = False) -> None:
+        """Leave the swarm (``force`` for the last manager, which ends the swarm)."""
+        await self._docker._call("POST", "/swarm/leave", params={"force": force}, timeout=None)
+        self.attrs = {}
+
+    async def inspect(self) -> dict[str, Any]:
+        """The swarm's inspect data (id, spec, version, join tokens)."""
+        result: dict[str, Any] = await self._docker._json("GET", "/swarm")
+        return result
+
+    async def reload(self) -> None:
+        """Refresh :attr:`attrs`."""
+        self.attrs = await self.inspect()
+
+    async def update(
+        self,
+        spec: SwarmSpec | Mapping[str, Any] | None = None,
+        *,
+        rotate_worker_token: bool = False,
+        rotate_manager_token: bool = False,
+        rotate_manager_unlock_key: bool = False,
+        **settings: Any,
+    ) -> None:
+        """Change swarm settings and/or rotate join tokens or the unlock key.
+
+        A :class:`~aiodock.types.SwarmSpec` or keywords change only the settings given; a
+        dict replaces the whole spec. The swarm is read first and its version sent; a
+        concurrent change raises :class:`OutOfSequence`.
+        """
+        typed = _spec(spec, settings)
+        await self.reload()
+        current = self.attrs.get("Spec") or {}
+        if typed is not None:
+            body = typed.merge_into(current)
+        elif spec is not None:
+            body = dict(to_json(spec, "spec"))
+        else:
+            body = current
+        params = {
+            "version": self.version,
+            "rotateWorkerToken": rotate_worker_token,
+            "rotateManagerToken": rotate_manager_token,
+            "rotateManagerUnlockKey": rotate_manager_unlock_key,
+        }
+        await versioned(
+            self._docker._call("POST", "/swarm/update", params=params, json=body), "the swarm"
+        )
+        await self.reload()
+
+    async def unlock_key(self) -> str:
+        """The key that unlocks a manager after a restart (autolock)."""
+        result = await self._docker._json("GET", "/swarm/unlockkey")
+        return str((result or {}).get("UnlockKey", ""))
+
+    async def unlock(self, key: str) -> None:
+        """Unlock a locked manager."""
+        if not isinstance(key, str) or not key:
+            raise InvalidArgument("key: expected the unlock key string")
+        await self._docker._call("POST", "/swarm/unlock", json={"UnlockKey": key})

@@ -1,9 +1,128 @@
-"""Volumes."""
+"""Volumes: create, list, inspect, remove, prune."""
 
 from __future__ import annotations
 
-from .resource import Manager
+import builtins
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import InvalidArgument
+from .resource import Manager, Resource, path_id
+from .utils import Filters, encode_filters
+
+LIST_FILTERS = frozenset({"dangling", "driver", "label", "name"})
+PRUNE_FILTERS = frozenset({"label", "label!", "all"})
+
+
+def _string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidArgument(f"{name} must be a mapping, not {type(value).__name__}")
+    return {str(key): str(item) for key, item in value.items()}
+
+
+class Volume(Resource):
+    """A volume; its id is its name."""
+
+    inspect_path = "/volumes/{id}"
+
+    @property
+    def id(self) -> str:
+        return str(self.attrs.get("Name") or "")
+
+    @property
+    def name(self) -> str:
+        return self.id
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+    @property
+    def driver(self) -> str:
+        return str(self.attrs.get("Driver") or "")
+
+    @property
+    def mountpoint(self) -> str:
+        """Where the volume lives on the daemon's host."""
+        return str(self.attrs.get("Mountpoint") or "")
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(self.attrs.get("Labels") or {})
+
+    @property
+    def options(self) -> dict[str, str]:
+        """The driver options it was created with."""
+        return dict(self.attrs.get("Options") or {})
+
+    @property
+    def scope(self) -> str:
+        return str(self.attrs.get("Scope") or "")
+
+    async def remove(self, *, force: bool = False) -> None:
+        """Delete the volume (``force`` ignores a missing volume; one in use still fails)."""
+        await self._docker._call("DELETE", f"/volumes/{path_id(self.id)}", params={"force": force})
+
+    def __repr__(self) -> str:
+        return f"<Volume: {self.name}>"
 
 
 class VolumeManager(Manager):
-    """Operations on VolumeManager."""
+    """``docker.volumes``: create, get, list and prune volumes."""
+
+    async def create(
+        self,
+        name: str | None = None,
+        *,
+        driver: str | None = None,
+        driver_opts: Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> Volume:
+        """Create a volume (the daemon names it when ``name`` is None). Creating a volume
+        whose name exists with the same driver returns the existing one, as docker does."""
+        if name is not None and (not isinstance(name, str) or not name):
+            raise InvalidArgument(f"name: {name!r} is not a volume name")
+        body: dict[str, Any] = {}
+        if name is not None:
+            body["Name"] = name
+        if driver is not None:
+            body["Driver"] = driver
+        if driver_opts is not None:
+            body["DriverOpts"] = _string_map(driver_opts, "driver_opts")
+        if labels is not None:
+            body["Labels"] = _string_map(labels, "labels")
+        attrs = await self._docker._json("POST", "/volumes/create", json=body)
+        return Volume(self._docker, attrs)
+
+    async def get(self, volume_id: str) -> Volume:
+        """The volume with this name (raises :class:`~aiodock.errors.NotFound`)."""
+        if not isinstance(volume_id, str) or not volume_id:
+            raise InvalidArgument(f"volume_id: {volume_id!r} is not a volume name")
+        attrs = await self._docker._json("GET", f"/volumes/{path_id(volume_id)}")
+        return Volume(self._docker, attrs)
+
+    async def list(self, *, filters: Filters | None = None) -> builtins.list[Volume]:
+        """Volumes matching ``filters`` (dangling, driver, label, name)."""
+        encoded = encode_filters(filters, allowed=LIST_FILTERS)
+        found = await self._docker._json("GET", "/volumes", params={"filters": encoded})
+        return [Volume(self._docker, attrs) for attrs in (found or {}).get("Volumes") or []]
+
+    async def remove(self, volume_id: str, *, force: bool = False) -> None:
+        """Delete a volume by name."""
+        if not isinstance(volume_id, str) or not volume_id:
+            raise InvalidArgument(f"volume_id: {volume_id!r} is not a volume name")
+        await Volume(self._docker, {"Name": volume_id}).remove(force=force)
+
+    async def prune(self, filters: Filters | None = None) -> dict[str, Any]:
+        """Remove unused volumes matching ``filters`` (``label``, ``label!``; ``all`` from
+        API 1.42: without it, newer daemons prune only anonymous volumes). Returns the
+        daemon's answer (``VolumesDeleted``, ``SpaceReclaimed``)."""
+        if filters and "all" in filters:
+            await self._docker.require_version("1.42", "the volume prune filter 'all'")
+        encoded = encode_filters(filters, allowed=PRUNE_FILTERS)
+        result: dict[str, Any] = await self._docker._json(
+            "POST", "/volumes/prune", params={"filters": encoded}, timeout=None
+        )
+        return result

@@ -1,0 +1,147 @@
+"""Daemon-side fixtures, made once by the runner and labelled ``aiodock.bench=1``.
+
+Uses only aiodock's low-level client (``_json``/``_call``), so the fixtures do not depend
+on the high-level API being measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import uuid
+from typing import Any
+
+import aiodock
+
+from .workloads import LINE, MiB
+
+IMAGE = "aiodock-test/busybox:latest"
+LABEL = "aiodock.bench"
+LABELS = {LABEL: "1"}
+EVENTS_LABEL = "aiodock.bench.events"
+BUILD_TAG = "aiodock-bench/context"
+
+
+async def sweep(docker: aiodock.Docker) -> int:
+    """Remove every container and image carrying the bench label (leftovers included)."""
+    removed = 0
+    label_filter = {"filters": {"label": [LABEL]}}
+    for item in await docker._json("GET", "/containers/json", params={"all": True, **label_filter}):
+        try:
+            await docker._call(
+                "DELETE", f"/containers/{item['Id']}", params={"force": True, "v": True}
+            )
+            removed += 1
+        except aiodock.NotFound:
+            pass
+    for item in await docker._json("GET", "/images/json", params=label_filter):
+        try:
+            await docker._call("DELETE", f"/images/{item['Id']}", params={"force": True})
+            removed += 1
+        except (aiodock.NotFound, aiodock.Conflict):
+            pass
+    return removed
+
+
+async def create(
+    docker: aiodock.Docker,
+    cmd: list[str],
+    *,
+    labels: dict[str, str] | None = None,
+    start: bool = False,
+) -> str:
+    """A container of the test image with no network (created, optionally started)."""
+    created = await docker._json(
+        "POST",
+        "/containers/create",
+        json={
+            "Image": IMAGE,
+            "Cmd": cmd,
+            "Labels": {**LABELS, **(labels or {})},
+            "HostConfig": {"NetworkMode": "none", "LogConfig": {"Type": "json-file"}},
+        },
+    )
+    ident = str(created["Id"])
+    if start:
+        await docker._call("POST", f"/containers/{ident}/start")
+    return ident
+
+
+async def remove(docker: aiodock.Docker, ident: str) -> None:
+    try:
+        await docker._call("DELETE", f"/containers/{ident}", params={"force": True, "v": True})
+    except aiodock.NotFound:
+        pass
+
+
+async def wait_exit(docker: aiodock.Docker, ident: str) -> int:
+    result = await docker._json("POST", f"/containers/{ident}/wait", timeout=None)
+    return int(result["StatusCode"])
+
+
+async def exec_container(docker: aiodock.Docker) -> str:
+    """A running container to exec into."""
+    return await create(docker, ["sleep", "86400"], start=True)
+
+
+async def logs_container(docker: aiodock.Docker, lines: int) -> str:
+    """An exited container whose log holds ``lines`` lines of 38 bytes."""
+    ident = await create(docker, ["sh", "-c", f'yes "{LINE}" | head -n {lines}'], start=True)
+    status = await wait_exit(docker, ident)
+    if status != 0:
+        raise RuntimeError(f"the logs fixture exited with {status}")
+    return ident
+
+
+async def inspect_containers(docker: aiodock.Docker, count: int = 16) -> list[str]:
+    return [await create(docker, ["true"]) for _ in range(count)]
+
+
+async def follow_container(docker: aiodock.Docker, size: int) -> str:
+    """A started container writing ``size`` bytes with no newline (16 KiB log messages)."""
+    return await create(docker, ["sh", "-c", f"head -c {size} /dev/zero | tr '\\0' x"], start=True)
+
+
+async def churn(docker: aiodock.Docker, count: int, token: str, concurrency: int = 4) -> None:
+    """Create and remove ``count`` containers labelled with ``token``: 2 events each."""
+    numbers = iter(range(count))
+
+    async def worker() -> None:
+        for _ in numbers:
+            ident = await create(docker, ["true"], labels={EVENTS_LABEL: token})
+            await remove(docker, ident)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def build_context(size: int, file_size: int = 2 * MiB) -> str:
+    """A directory of ``size`` bytes of random files and a Dockerfile adding a label."""
+    path = tempfile.mkdtemp(prefix="aiodock-bench-ctx-")
+    with open(os.path.join(path, "Dockerfile"), "w") as dockerfile:
+        dockerfile.write(f"FROM {IMAGE}\nLABEL {LABEL}=1\n")
+    data_dir = os.path.join(path, "data")
+    os.mkdir(data_dir)
+    written = 0
+    index = 0
+    while written < size:
+        n = min(file_size, size - written)
+        with open(os.path.join(data_dir, f"blob{index:04d}.bin"), "wb") as blob:
+            blob.write(os.urandom(n))
+        written += n
+        index += 1
+    return path
+
+
+def remove_context(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+async def daemon_version(docker: aiodock.Docker) -> dict[str, Any]:
+    result: dict[str, Any] = await docker.version()
+    return result

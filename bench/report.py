@@ -1,0 +1,338 @@
+"""Medians, ratios and the markdown report (``bench/RESULTS.md``)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import aiodock
+
+from .workloads import CEILING, TARGETS, Medians, MiB
+
+if TYPE_CHECKING:
+    from .runner import Run
+
+SIDE_NAMES = {
+    CEILING: "raw socket (ceiling)",
+    "aiodock": "aiodock",
+    "aiodocker": "aiodocker",
+    "docker-py": "docker-py",
+}
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory() -> str:
+    try:
+        with open("/proc/meminfo") as info:
+            kib = int(info.readline().split()[1])
+        return f"{kib / 2**20:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        return "unknown"
+
+
+@dataclass
+class Environment:
+    started: str
+    machine: str
+    python: str
+    versions: dict[str, str]
+    daemon: str
+    repeat: int
+    quick: bool
+    load_start: tuple[float, float, float]
+    load_end: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    duration: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    async def collect(cls, docker: aiodock.Docker, args: argparse.Namespace) -> Environment:
+        info = await docker.version()
+        return cls(
+            started=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            machine=(
+                f"{_cpu_model()}, {os.cpu_count()} cores, {_memory()}, "
+                f"{platform.system()} {platform.release()}"
+            ),
+            python=platform.python_version(),
+            versions={
+                "aiodock": aiodock.__version__,
+                "aiohttp": _version("aiohttp"),
+                "aiodocker": _version("aiodocker"),
+                "docker-py": _version("docker"),
+            },
+            daemon=f"Docker Engine {info.get('Version')} (API {info.get('ApiVersion')})",
+            repeat=args.repeat,
+            quick=args.quick,
+            load_start=os.getloadavg(),
+        )
+
+    def finish(self, duration: float) -> None:
+        self.duration = duration
+        self.load_end = os.getloadavg()
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _metrics(workload: str, result: dict[str, Any], sizes: dict[str, Any]) -> dict[str, float]:
+    """The figures of one result worth a median."""
+    figures = {"wall": result["wall"], "cpu": result["cpu"], "peak_rss": result["peak_rss"]}
+    samples = result.get("rss_samples") or []
+    if len(samples) >= 2:
+        figures["rss_growth"] = samples[-1][1] - samples[0][1]
+        figures["rss_last"] = samples[-1][1]
+    if workload == "events" and result.get("churn_ended_at"):
+        figures["lag"] = max(0.0, result["last_event_at"] - result["churn_ended_at"])
+        figures["cpu_per_1k"] = result["cpu"] / (2 * sizes["count"]) * 1000
+    if workload == "inspects":
+        figures["per_second"] = sizes["count"] / result["wall"]
+    if workload in ("exec_output", "follow", "build") and result["wall"]:
+        figures["mib_per_s"] = sizes["size"] / MiB / result["wall"]
+    return figures
+
+
+@dataclass
+class Stat:
+    median: float
+    low: float
+    high: float
+    n: int
+
+
+def summarize(run: Run) -> dict[str, dict[str, Stat]]:
+    """``stats[side][metric]`` over the repeats."""
+    out: dict[str, dict[str, Stat]] = {}
+    for side, results in run.results.items():
+        columns: dict[str, list[float]] = {}
+        for result in results:
+            for key, value in _metrics(run.workload.name, result, run.sizes).items():
+                columns.setdefault(key, []).append(value)
+        out[side] = {
+            key: Stat(statistics.median(values), min(values), max(values), len(values))
+            for key, values in columns.items()
+        }
+    return out
+
+
+def _s(stat: Stat | None, scale: float = 1.0, digits: int = 2, unit: str = "") -> str:
+    if stat is None:
+        return "—"
+    text = f"{stat.median / scale:.{digits}f}{unit}"
+    if stat.n > 1:
+        text += f" ({stat.low / scale:.{digits}f}-{stat.high / scale:.{digits}f})"
+    return text
+
+
+def _ratio(a: Stat | None, b: Stat | None) -> str:
+    if a is None or b is None or not b.median:
+        return "—"
+    return f"{a.median / b.median:.2f}x"
+
+
+def _describe(run: Run) -> str:
+    text = run.workload.measures
+    sizes = run.sizes
+    if "size" in sizes:
+        text = text.replace("SIZE", f"{sizes['size'] // MiB} MiB")
+    if "lines" in sizes:
+        text = text.replace("LINES", f"{sizes['lines']:,}")
+    if "count" in sizes:
+        text = text.replace("COUNT", f"{sizes['count']:,}")
+    return text
+
+
+def _summary_row(run: Run, stats: dict[str, dict[str, Stat]]) -> str:
+    w = run.workload
+    cells = []
+    for side in (CEILING, "docker-py", "aiodocker", "aiodock"):
+        s = stats.get(side)
+        if s is None:
+            cells.append("—")
+        elif w.headline == "wall" and w.name == "exec_output":
+            cells.append(f"{s['wall'].median:.2f} s (CPU {s['cpu'].median:.2f} s)")
+        elif w.headline == "wall":
+            cells.append(f"{s['wall'].median:.2f} s")
+        elif w.headline == "cpu" and w.name == "events":
+            lag = s.get("lag")
+            lag_text = f", lag {lag.median * 1000:.0f} ms" if lag else ""
+            cells.append(f"CPU {s['cpu'].median:.2f} s{lag_text}")
+        elif w.headline == "cpu":
+            cells.append(f"CPU {s['cpu'].median:.2f} s (wall {s['wall'].median:.2f} s)")
+        else:
+            growth = s.get("rss_growth")
+            growth_text = f", +{growth.median / MiB:.1f} MiB over the stream" if growth else ""
+            cells.append(f"peak {s['peak_rss'].median / MiB:.0f} MiB{growth_text}")
+    label = w.title
+    if "size" in run.sizes:
+        label += f", {run.sizes['size'] // MiB} MiB"
+    elif "lines" in run.sizes:
+        label += f", {run.sizes['lines']:,} lines"
+    elif "count" in run.sizes:
+        label += f", {run.sizes['count']:,}"
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
+def render(env: Environment, runs: list[Run]) -> str:
+    all_stats = {run.workload.name: summarize(run) for run in runs}
+    lines: list[str] = []
+    add = lines.append
+    add("# aiodock benchmark results")
+    add("")
+    add("Written by `python -m bench` (`make bench`); do not edit by hand.")
+    add("")
+    add(f"- Date: {env.started}; the run took {env.duration / 60:.1f} min")
+    add(f"- Machine: {env.machine}")
+    add(f"- Python {env.python}; " + ", ".join(f"{k} {v}" for k, v in env.versions.items()))
+    add(f"- Daemon: {env.daemon}")
+    mode = "quick (smaller sizes)" if env.quick else "full"
+    add(
+        f"- Mode: {mode}; {env.repeat} repeats per measurement (fewer where a workload caps "
+        "it), clients interleaved; each figure is the median, with (min-max)"
+    )
+    add(
+        f"- Load average at start {env.load_start[0]:.2f}, at end {env.load_end[0]:.2f} "
+        f"(on {os.cpu_count()} cores): figures taken under load are noisy"
+    )
+    add("")
+    add("## Summary")
+    add("")
+    add("| workload | raw socket (ceiling) | docker-py | aiodocker | aiodock |")
+    add("| --- | --- | --- | --- | --- |")
+    for run in runs:
+        add(_summary_row(run, all_stats[run.workload.name]))
+    add("")
+    add("## Targets")
+    add("")
+    add("| target | measured | limit | result |")
+    add("| --- | --- | --- | --- |")
+    for target in TARGETS:
+        if target.workload not in all_stats:
+            continue
+        stats = all_stats[target.workload]
+        medians: Medians = {
+            side: {k: v.median for k, v in metrics.items()} for side, metrics in stats.items()
+        }
+        checked = target.check(medians)
+        if checked is None:
+            add(f"| {target.text} | — | — | not measured |")
+            continue
+        value, limit = checked
+        unit = "x" if target.unit == "x" else f" {target.unit}"
+        verdict = "**pass**" if value <= limit else "**FAIL**"
+        add(f"| {target.text} | {value:.2f}{unit} | {limit:.2f}{unit} | {verdict} |")
+    add("")
+    add("## Workloads")
+    for run in runs:
+        w = run.workload
+        stats = all_stats[w.name]
+        add("")
+        add(f"### {w.title} (`{w.name}`)")
+        add("")
+        add(_describe(run) + f". {run.sizes.get('repeats', env.repeat)} repeats.")
+        add("")
+        ref = stats.get("aiodock", {})
+        extra_head, extra_cell = _extra_column(w.name)
+        add(
+            "| client | wall s | client CPU s | peak RSS MiB | "
+            + (f"{extra_head} | " if extra_head else "")
+            + "wall vs aiodock | CPU vs aiodock |"
+        )
+        add("| --- | --- | --- | --- | " + ("--- | " if extra_head else "") + "--- | --- |")
+        for side in w.sides:
+            s = stats.get(side)
+            if s is None:
+                failures = run.failures.get(side)
+                why = f"failed: {failures[0][:120]}" if failures else "not run"
+                add(f"| {SIDE_NAMES[side]} | {why} |")
+                continue
+            row = [
+                SIDE_NAMES[side],
+                _s(s.get("wall"), digits=3),
+                _s(s.get("cpu"), digits=3),
+                _s(s.get("peak_rss"), scale=MiB, digits=1),
+            ]
+            if extra_head:
+                row.append(extra_cell(s))
+            row += [_ratio(s.get("wall"), ref.get("wall")), _ratio(s.get("cpu"), ref.get("cpu"))]
+            add("| " + " | ".join(row) + " |")
+        api_notes = {r.get("api") for r in run.results.get("aiodock", [])}
+        if "low-level" in api_notes:
+            add("")
+            add(
+                "aiodock ran through its low-level client here: the public call was not "
+                "available when this was measured."
+            )
+        for side, failures in run.failures.items():
+            add("")
+            add(f"{SIDE_NAMES[side]}: {len(failures)} failed run(s): {failures[0][:300]}")
+        if w.name == "follow":
+            add("")
+            add(_rss_curve(run))
+    add("")
+    add(
+        "Ratios are the client's median divided by aiodock's: above 1.00x aiodock is faster "
+        "(or uses less CPU). Client CPU is user+system time of the client process (all its "
+        "threads) over the measured region only; peak RSS covers the whole process."
+    )
+    add("")
+    return "\n".join(lines)
+
+
+def _extra_column(workload: str) -> tuple[str, Any]:
+    if workload == "inspects":
+        return "inspects/s", lambda s: _s(s.get("per_second"), digits=0)
+    if workload == "events":
+        return "lag after the last removal, ms", lambda s: _s(s.get("lag"), scale=0.001, digits=0)
+    if workload in ("exec_output", "build"):
+        return "MiB/s", lambda s: _s(s.get("mib_per_s"), digits=0)
+    if workload == "follow":
+        return "RSS growth over the stream, MiB", lambda s: _s(
+            s.get("rss_growth"), scale=MiB, digits=1
+        )
+    return "", None
+
+
+def _rss_curve(run: Run) -> str:
+    """RSS as the stream grows, for the first run of each client."""
+    rows = ["| bytes read | " + " | ".join(run.results) + " |"]
+    rows.append("| --- | " + " | ".join("---" for _ in run.results) + " |")
+    series = {
+        side: dict(results[0].get("rss_samples") or []) for side, results in run.results.items()
+    }
+    points = sorted({point for samples in series.values() for point in samples})
+    step = max(1, len(points) // 8)
+    for point in points[::step] + ([points[-1]] if points and (len(points) - 1) % step else []):
+        cells = []
+        for side in run.results:
+            nearest = min(series[side], key=lambda p: abs(p - point), default=None)
+            cells.append(f"{series[side][nearest] / MiB:.1f}" if nearest is not None else "—")
+        rows.append(f"| {point / MiB:.0f} MiB | " + " | ".join(cells) + " |")
+    return "RSS (MiB) as the followed stream grows, first run of each client:\n\n" + "\n".join(rows)
+
+
+def write_report(path: Path, env: Environment, runs: list[Run]) -> None:
+    path.write_text(render(env, runs))

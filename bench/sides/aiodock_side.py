@@ -1,0 +1,216 @@
+"""aiodock, through its public API.
+
+While a high-level call is not there yet (other modules still being written), the workload
+falls back to the low-level client plus :class:`aiodock.streams.FrameStream`, and says so
+in its result (``"api": "low-level"``) so that the report can flag it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import aiodock
+from aiodock.streams import FrameStream
+
+from ..measure import Meter, SampleEvery
+
+Ready = Callable[[], None]
+Workload = Callable[
+    [aiodock.Docker, dict[str, Any], Meter, Ready], Coroutine[Any, Any, dict[str, Any]]
+]
+
+
+def _has(obj: Any, name: str) -> bool:
+    return callable(getattr(obj, name, None))
+
+
+def _logs_stream(docker: aiodock.Docker, container: str, **params: Any) -> FrameStream:
+    async def opener() -> Any:
+        return await docker._request(
+            "GET",
+            f"/containers/{container}/logs",
+            params={"stdout": True, "stderr": True, **params},
+            stream=True,
+            timeout=None,
+        )
+
+    return FrameStream(docker, opener, tty=False, what=f"logs of {container}")
+
+
+async def _exec_stream(docker: aiodock.Docker, container: str, cmd: list[str]) -> FrameStream:
+    from aiodock.hijack import hijack
+
+    created = await docker._json(
+        "POST",
+        f"/containers/{container}/exec",
+        json={"AttachStdout": True, "AttachStderr": True, "Cmd": cmd},
+    )
+    exec_id = created["Id"]
+    conn = await hijack(docker, "POST", f"/exec/{exec_id}/start", json={"Tty": False})
+
+    async def opener() -> Any:
+        return conn
+
+    stream = FrameStream(docker, opener, tty=False, what="exec")
+    stream.exec_id = exec_id  # type: ignore[attr-defined]
+    return stream
+
+
+async def exec_output(
+    docker: aiodock.Docker, params: dict[str, Any], meter: Meter, ready: Ready
+) -> dict[str, Any]:
+    total = 0
+    api = "public" if _has(docker.exec, "process") else "low-level"
+    with meter:
+        if api == "public":
+            async with docker.exec.process(params["container"], params["cmd"]) as proc:
+                async for frames in proc.output.batches():
+                    for frame in frames:
+                        total += len(frame.data)
+        else:
+            stream = await _exec_stream(docker, params["container"], params["cmd"])
+            async for frames in stream.batches():
+                for frame in frames:
+                    total += len(frame.data)
+    return {"bytes": total, "api": api}
+
+
+async def logs(
+    docker: aiodock.Docker, params: dict[str, Any], meter: Meter, ready: Ready
+) -> dict[str, Any]:
+    api = "public" if _has(docker.containers, "get") else "low-level"
+    with meter:
+        if api == "public":
+            container = await docker.containers.get(params["container"])
+            data = await container.logs().read()
+        else:
+            data = await _logs_stream(docker, params["container"]).read()
+    return {"bytes": len(data), "api": api}
+
+
+async def _pooled(
+    count: int, concurrency: int, call: Callable[[int], Coroutine[Any, Any, Any]]
+) -> list[Any]:
+    results: list[Any] = [None] * count
+    indexes = iter(range(count))
+
+    async def worker() -> None:
+        for i in indexes:
+            results[i] = await call(i)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return results
+
+
+async def inspects(
+    docker: aiodock.Docker, params: dict[str, Any], meter: Meter, ready: Ready
+) -> dict[str, Any]:
+    ids = params["containers"]
+    api = "public" if _has(docker.containers, "get") else "low-level"
+
+    async def inspect(i: int) -> str:
+        ident = ids[i % len(ids)]
+        if api == "public":
+            return (await docker.containers.get(ident)).id
+        return str((await docker._json("GET", f"/containers/{ident}/json"))["Id"])
+
+    concurrency = params["concurrency"]
+    await _pooled(concurrency, concurrency, inspect)  # open the connections
+    with meter:
+        found = await _pooled(params["count"], concurrency, inspect)
+    return {"items": sum(1 for ident in found if ident in ids), "api": api}
+
+
+async def exec_roundtrips(
+    docker: aiodock.Docker, params: dict[str, Any], meter: Meter, ready: Ready
+) -> dict[str, Any]:
+    expect = params["expect"].encode()
+    api = "public" if _has(docker.exec, "run") else "low-level"
+    good = 0
+    with meter:
+        for _ in range(params["count"]):
+            if api == "public":
+                result = await docker.exec.run(params["container"], params["cmd"])
+                good += result.exit_code == 0 and result.output == expect
+            else:
+                stream = await _exec_stream(docker, params["container"], params["cmd"])
+                output = await stream.read()
+                info = await docker._json("GET", f"/exec/{stream.exec_id}/json")  # type: ignore[attr-defined]
+                good += info["ExitCode"] == 0 and output == expect
+    return {"items": good, "api": api}
+
+
+async def events(
+    docker: aiodock.Docker, params: dict[str, Any], meter: Meter, ready: Ready
+) -> dict[str, Any]:
+    expected = params["expected"]
+    count = 0
+    last = 0.0
+    stream = docker.events(filters={"label": [params["label"]]}, since=params["since"])
+    async with stream:
+        ready()
+        with meter:
+            async for _event in stream:
+                count += 1
+                if count >= expected:
+                    break
+            last = time.time()
+    return {"items": count, "last_event_at": last, "api": "public"}
+
+
+async def build(
+    docker: aiodock.Docker, params: dict[str, Any], meter: Meter, ready: Ready
+) -> dict[str, Any]:
+    if not _has(docker.images, "build"):
+        raise NotImplementedError("docker.images.build is not there yet")
+    with meter:
+        image = await docker.images.build(
+            path=params["path"], tag=params["tag"], labels=params["labels"]
+        )
+    return {"image": getattr(image, "id", str(image)), "api": "public"}
+
+
+async def follow(
+    docker: aiodock.Docker, params: dict[str, Any], meter: Meter, ready: Ready
+) -> dict[str, Any]:
+    api = "public" if _has(docker.containers, "get") else "low-level"
+    with meter:
+        counter = SampleEvery(meter, params["sample_step"])
+        if api == "public":
+            container = await docker.containers.get(params["container"])
+            stream = container.logs(follow=True)
+        else:
+            stream = _logs_stream(docker, params["container"], follow=True)
+        async for frames in stream.batches():
+            for frame in frames:
+                counter.add(len(frame.data))
+    return {"bytes": counter.total, "api": api}
+
+
+ASYNC_WORKLOADS: dict[str, Workload] = {
+    "exec_output": exec_output,
+    "logs": logs,
+    "inspects": inspects,
+    "exec_roundtrips": exec_roundtrips,
+    "events": events,
+    "build": build,
+    "follow": follow,
+}
+
+
+def _runner(workload: Workload) -> Callable[[dict[str, Any], Meter, Ready], dict[str, Any]]:
+    def run(params: dict[str, Any], meter: Meter, ready: Ready) -> dict[str, Any]:
+        async def main() -> dict[str, Any]:
+            async with aiodock.Docker() as docker:
+                await docker.ping()
+                return await workload(docker, params, meter, ready)
+
+        return asyncio.run(main())
+
+    return run
+
+
+WORKLOADS = {name: _runner(fn) for name, fn in ASYNC_WORKLOADS.items()}

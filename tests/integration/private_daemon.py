@@ -1,0 +1,300 @@
+"""A private dockerd for tests that stop, kill or restart a daemon.
+
+The shared daemon must never be restarted (other tests run on it), so such tests start
+their own: its own data root, exec root (with the containerd it manages), pid file and
+unix socket, all under one short directory in /tmp, with no bridge and no iptables::
+
+    async with private_daemon() as daemon, daemon.client() as docker:
+        ...                                  # the test image is loaded already
+        await daemon.restart()               # graceful: SIGTERM, wait, start again
+        await daemon.kill(); await daemon.start()   # crash, then start on the same data
+
+Leaving the block stops the daemon whatever happened, ends the processes it left
+(containerd, shims: found by the private directory in their command line), unmounts
+everything under the directory and removes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import BinaryIO
+
+import pytest
+
+from aiodock import Docker, DockerError
+
+from ..conftest import TEST_IMAGE
+
+__all__ = ["PrivateDaemon", "private_daemon"]
+
+
+def _unescape_mount_path(text: str) -> str:
+    """Mount points in /proc/self/mountinfo escape space, tab, newline, backslash as octal."""
+    out = []
+    i = 0
+    while i < len(text):
+        code = text[i + 1 : i + 4]
+        if text[i] == "\\" and len(code) == 3 and code.isdigit():
+            out.append(chr(int(code, 8)))
+            i += 4
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def mounts_under(root: Path) -> list[str]:
+    """Mount points at or below ``root``, deepest first."""
+    prefix = str(root)
+    found: list[str] = []
+    with open("/proc/self/mountinfo") as mountinfo:
+        for line in mountinfo:
+            point = _unescape_mount_path(line.split()[4])
+            if point == prefix or point.startswith(prefix + "/"):
+                found.append(point)
+    return sorted(set(found), key=lambda p: p.count("/"), reverse=True)
+
+
+def pids_mentioning(root: Path) -> list[int]:
+    """Processes whose command line names ``root`` (the daemon's containerd and shims)."""
+    needle = str(root).encode()
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if needle in cmdline.read():
+                    pids.append(int(entry))
+        except OSError:
+            continue
+    return pids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie counts as gone
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+async def _wait_dead(pids: Sequence[int], *, timeout: float) -> bool:
+    """Poll until none of ``pids`` runs; ``False`` if some still do after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if not any(_alive(pid) for pid in pids):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+
+
+class PrivateDaemon:
+    """A dockerd of the test's own, startable again on the same data root after a stop
+    or a kill."""
+
+    def __init__(self, *, extra_args: Sequence[str] = (), start_timeout: float = 60.0) -> None:
+        if os.geteuid() != 0 or shutil.which("dockerd") is None:
+            message = "a private dockerd needs root and the dockerd binary"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        # Short: the unix sockets under it (containerd's too) must fit in ~107 bytes.
+        self.root = Path(tempfile.mkdtemp(prefix="adk", dir="/tmp"))
+        self.socket = self.root / "d.sock"
+        self.url = f"unix://{self.socket}"
+        self.log_path = self.root / "dockerd.log"
+        self.extra_args = list(extra_args)
+        self.start_timeout = start_timeout
+        self.starts = 0
+        self._proc: asyncio.subprocess.Process | None = None
+        (self.root / "daemon.json").write_text("{}\n")
+
+    def __repr__(self) -> str:
+        return f"<PrivateDaemon {self.url} pid={self.pid}>"
+
+    @property
+    def pid(self) -> int | None:
+        """The dockerd process id while it runs."""
+        proc = self._proc
+        return proc.pid if proc is not None and proc.returncode is None else None
+
+    def command(self) -> list[str]:
+        root = self.root
+        return [
+            "dockerd",
+            f"--config-file={root / 'daemon.json'}",
+            f"--data-root={root / 'data'}",
+            f"--exec-root={root / 'x'}",
+            f"--pidfile={root / 'd.pid'}",
+            f"--host={self.url}",
+            "--bridge=none",
+            "--iptables=false",
+            "--ip6tables=false",
+            "--ip-masq=false",
+            "--userland-proxy=false",
+            *self.extra_args,
+        ]
+
+    def log_tail(self, lines: int = 30) -> str:
+        with suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def _open_log(self) -> BinaryIO:
+        log = open(self.log_path, "ab")  # the caller closes it
+        log.write(f"--- start {self.starts + 1} ---\n".encode())
+        log.flush()
+        return log
+
+    async def start(self) -> None:
+        """Start dockerd and wait until it answers ``/_ping``."""
+        if self.pid is not None:
+            raise RuntimeError(f"{self!r} already runs")
+        await self._forget_dead_containerd()
+        with self._open_log() as log:
+            self._proc = await asyncio.create_subprocess_exec(
+                *self.command(),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.starts += 1
+        deadline = time.monotonic() + self.start_timeout
+        async with Docker(self.url, timeout=5, connect_timeout=2) as probe:
+            while True:
+                if self._proc.returncode is not None:
+                    await self._proc.wait()
+                    raise RuntimeError(
+                        f"private dockerd exited with {self._proc.returncode}:\n{self.log_tail()}"
+                    )
+                with suppress(DockerError):
+                    if await probe.ping():
+                        return
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"private dockerd did not answer within {self.start_timeout} s:\n"
+                        f"{self.log_tail()}"
+                    )
+                await asyncio.sleep(0.05)
+
+    async def _forget_dead_containerd(self) -> None:
+        """After a crash, the containerd dockerd ran dies with it (parent-death signal) but
+        may linger as a zombie nobody reaps; dockerd would then wait for it as if it still
+        ran. Give it a moment to die, then drop its pid file."""
+        pidfile = self.root / "x" / "containerd" / "containerd.pid"
+        try:
+            pid = int(pidfile.read_text().strip())
+        except (OSError, ValueError):
+            return
+        if await _wait_dead([pid], timeout=5):
+            pidfile.unlink(missing_ok=True)
+
+    async def _end(self, sig: signal.Signals, timeout: float) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.returncode is None:
+            with suppress(ProcessLookupError):
+                proc.send_signal(sig)
+            try:
+                await asyncio.wait_for(proc.wait(), timeout)
+            except asyncio.TimeoutError:
+                with suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
+        else:
+            await proc.wait()
+        self._proc = None
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        """Stop dockerd gracefully (SIGTERM; SIGKILL after ``timeout`` seconds)."""
+        await self._end(signal.SIGTERM, timeout)
+
+    async def kill(self) -> None:
+        """Kill dockerd at once (SIGKILL), as a crash would."""
+        await self._end(signal.SIGKILL, 10.0)
+
+    async def restart(self) -> None:
+        """Stop gracefully and start again on the same data root."""
+        await self.stop()
+        await self.start()
+
+    async def load_image(self, image: str = TEST_IMAGE) -> None:
+        """Copy ``image`` from the shared daemon (``docker save | docker load``)."""
+        env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+        proc = await asyncio.create_subprocess_exec(
+            "bash",
+            "-c",
+            'set -o pipefail; docker save "$1" | docker -H "$2" load',
+            "load-image",
+            image,
+            self.url,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=env,
+        )
+        output, _ = await proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"loading {image} failed: {output.decode(errors='replace')}")
+
+    def client(self, **kwargs: object) -> Docker:
+        """A client of this daemon (use it with ``async with``)."""
+        return Docker(self.url, **kwargs)  # type: ignore[arg-type]
+
+    async def close(self) -> None:
+        """Stop everything this daemon started and remove its directory."""
+        try:
+            await self.stop(timeout=20)
+        finally:
+            await self._reap_leftovers()
+            for point in mounts_under(self.root):
+                proc = await asyncio.create_subprocess_exec(
+                    "umount", "-l", point, stdout=asyncio.subprocess.DEVNULL
+                )
+                await proc.wait()
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    async def _reap_leftovers(self) -> None:
+        pids = pids_mentioning(self.root)
+        for pid in pids:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        await _wait_dead(pids, timeout=10)
+        for pid in pids:
+            if _alive(pid):
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+@asynccontextmanager
+async def private_daemon(
+    *, image: str | None = TEST_IMAGE, extra_args: Sequence[str] = ()
+) -> AsyncIterator[PrivateDaemon]:
+    """A started private daemon with ``image`` loaded; everything is removed on exit."""
+    daemon = PrivateDaemon(extra_args=extra_args)
+    try:
+        await daemon.start()
+        if image is not None:
+            await daemon.load_image(image)
+        yield daemon
+    finally:
+        await daemon.close()
