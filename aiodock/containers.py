@@ -11,7 +11,6 @@ import asyncio
 import base64
 import binascii
 import difflib
-import importlib
 import io
 import json
 import re
@@ -49,6 +48,8 @@ from .utils import Filters, QueryValue, TimeSpec, encode_filters, parse_bytes, t
 
 if TYPE_CHECKING:
     from .client import Docker
+    from .images import Image
+    from .process import ProcessStarter
 
 __all__ = [
     "CREATE_KEYWORDS",
@@ -1404,7 +1405,7 @@ class Container(Resource):
         changes: str | Sequence[str] | None = None,
         conf: Mapping[str, Any] | None = None,
         pause: bool = True,
-    ) -> Any:
+    ) -> Image:
         """Make an image of the container; returns an :class:`~aiodock.images.Image`
         handle. ``changes`` are Dockerfile instructions (``["ENV A=1", "CMD sh"]``), ``conf``
         a raw Config object for the image."""
@@ -1425,30 +1426,25 @@ class Container(Resource):
             json=dict(conf or {}),
             timeout=None,
         )
-        image_id = str(result["Id"])
-        images: Any = self._docker.images
-        if not hasattr(images, "get"):
-            return image_id
-        return await images.get(image_id)
+        return await self._docker.images.get(str(result["Id"]))
 
     # --- exec and attach (built in aiodock.exec / aiodock.process) ---------------------
 
-    def exec(self, cmd: str | Sequence[str], **kwargs: Any) -> Any:
+    def exec(self, cmd: str | Sequence[str], **kwargs: Any) -> ProcessStarter:
         """Run a command in the container as a process (``async with container.exec(...) as
         proc``); see :mod:`aiodock.exec`."""
-        manager: Any = self._docker.exec
-        return manager.process(self.id, cmd, **kwargs)
+        return self._docker.exec.process(self.id, cmd, **kwargs)
 
     async def exec_run(self, cmd: str | Sequence[str], **kwargs: Any) -> Any:
         """Run a command to completion; returns an ``ExecResult`` (exit code, output)."""
-        manager: Any = self._docker.exec
-        return await manager.run(self.id, cmd, **kwargs)
+        return await self._docker.exec.run(self.id, cmd, **kwargs)
 
-    def attach(self, **kwargs: Any) -> Any:
+    def attach(self, **kwargs: Any) -> ProcessStarter:
         """Attach to the container's stdio as a process-like object; see
         :mod:`aiodock.process`."""
-        process = importlib.import_module(".process", __package__)
-        return process.attach_container(self._docker, self.id, **kwargs)
+        from .process import attach_container
+
+        return attach_container(self._docker, self.id, **kwargs)
 
 
 def _seconds(value: Any, name: str) -> float:
@@ -1595,6 +1591,20 @@ class ContainerManager(Manager):
         remove: bool = False,
         **kwargs: Any,
     ) -> bytes: ...
+
+    @overload
+    async def run(
+        self,
+        image: str,
+        command: str | Sequence[str] | None = None,
+        *,
+        detach: bool = False,
+        stream: bool = False,
+        stdout: bool = True,
+        stderr: bool = False,
+        remove: bool = False,
+        **kwargs: Any,
+    ) -> Container | RunOutput | bytes: ...
 
     async def run(
         self,

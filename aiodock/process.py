@@ -124,18 +124,46 @@ class OutputReader:
     def __init__(self, process: Process, stream: StreamType) -> None:
         self._process = process
         self._stream = stream
-        self._buf = bytearray()
+        self._buf = bytearray()  # consolidated bytes, searched by readline/readuntil
+        self._parts: list[bytes] = []  # frames received since, appended without copying
+        self._size = 0  # bytes in both
 
     def __repr__(self) -> str:
-        return f"<OutputReader {self._stream.name.lower()} buffered={len(self._buf)}>"
+        return f"<OutputReader {self._stream.name.lower()} buffered={self._size}>"
 
     def at_eof(self) -> bool:
         """Whether everything was read and the stream ended."""
-        return not self._buf and self._process.output.finished
+        return not self._size and self._process.output.finished
+
+    def _append(self, data: bytes) -> None:
+        self._parts.append(data)
+        self._size += len(data)
+
+    def _consolidate(self) -> bytearray:
+        buf = self._buf
+        for part in self._parts:
+            buf += part
+        self._parts.clear()
+        return buf
+
+    def _take_all(self) -> bytes:
+        parts = self._parts
+        if not self._buf and len(parts) == 1:
+            data = parts[0]
+        else:
+            data = b"".join([self._buf, *parts]) if self._buf else b"".join(parts)
+        self._buf = bytearray()
+        parts.clear()
+        self._size = 0
+        return data
 
     def _take(self, n: int) -> bytes:
-        data = bytes(self._buf[:n])
-        del self._buf[:n]
+        if n >= self._size:
+            return self._take_all()
+        buf = self._consolidate()
+        data = bytes(memoryview(buf)[:n])
+        del buf[:n]
+        self._size -= n
         return data
 
     async def read(self, n: int = -1) -> bytes:
@@ -145,8 +173,8 @@ class OutputReader:
         if n < 0:
             while await self._process._pull():
                 pass
-            return self._take(len(self._buf))
-        while not self._buf:
+            return self._take_all()
+        while not self._size:
             if not await self._process._pull():
                 break
         return self._take(n)
@@ -158,13 +186,13 @@ class OutputReader:
             raise InvalidArgument("separator must not be empty")
         start = 0
         while True:
-            found = self._buf.find(separator, start)
+            buf = self._consolidate()
+            found = buf.find(separator, start)
             if found >= 0:
                 return self._take(found + len(separator))
-            start = max(0, len(self._buf) - len(separator) + 1)
+            start = max(0, len(buf) - len(separator) + 1)
             if not await self._process._pull():
-                partial = self._take(len(self._buf))
-                raise asyncio.IncompleteReadError(partial, None)
+                raise asyncio.IncompleteReadError(self._take_all(), None)
 
     async def readline(self) -> bytes:
         """One line with its ``\\n``; the last line may lack it; ``b""`` at EOF."""
@@ -177,10 +205,9 @@ class OutputReader:
         """Exactly ``n`` bytes, or :class:`asyncio.IncompleteReadError` at EOF."""
         if n < 0:
             raise InvalidArgument("readexactly needs n >= 0")
-        while len(self._buf) < n:
+        while self._size < n:
             if not await self._process._pull():
-                partial = self._take(len(self._buf))
-                raise asyncio.IncompleteReadError(partial, n)
+                raise asyncio.IncompleteReadError(self._take_all(), n)
         return self._take(n)
 
     def __aiter__(self) -> OutputReader:
@@ -247,13 +274,13 @@ class Process:
             self._pulls += 1
             if not frames:
                 return False
-            out = self.stdout._buf
-            err = self.stderr._buf
+            out = self.stdout._append
+            err = self.stderr._append
             for stream, data in frames:
                 if stream is StreamType.STDERR:
-                    err += data
+                    err(data)
                 else:
-                    out += data
+                    out(data)
             return True
 
     async def communicate(self, input: bytes | None = None) -> tuple[bytes, bytes]:
@@ -277,9 +304,7 @@ class Process:
             raise
         if feeder is not None:
             await feeder
-        out = self.stdout._take(len(self.stdout._buf))
-        err = self.stderr._take(len(self.stderr._buf))
-        return out, err
+        return self.stdout._take_all(), self.stderr._take_all()
 
     @staticmethod
     async def _feed(stdin: StdinWriter, data: bytes | None) -> None:

@@ -172,7 +172,7 @@ def create_app(docker_url: str | None = None) -> FastAPI:
 
     @app.post("/containers/{ref}/stop")
     async def stop_container(
-        docker: DockerDep, ref: str, timeout: Annotated[float, Query(ge=0)] = 10
+        docker: DockerDep, ref: str, timeout: Annotated[int, Query(ge=0)] = 10
     ) -> ContainerSummary:
         container = await docker.containers.get(ref)
         await container.stop(timeout=timeout)

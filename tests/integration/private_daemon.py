@@ -137,7 +137,11 @@ class PrivateDaemon:
 
     def command(self) -> list[str]:
         root = self.root
+        # Its own network namespace: with --bridge=none dockerd deletes the host's docker0
+        # on start, which would break every container of the shared daemon.
         return [
+            "unshare",
+            "--net",
             "dockerd",
             f"--config-file={root / 'daemon.json'}",
             f"--data-root={root / 'data'}",

@@ -127,11 +127,14 @@ async def test_tail_timestamps_since_until(make: Make) -> None:
 async def test_follow_streams_live_and_ends_with_the_container(make: Make) -> None:
     container = await make(["sh", "-c", "echo first; read x; echo second"], stdin_open=True)
     seen: list[str] = []
-    async with asyncio.timeout(30):
+
+    async def follow() -> None:
         async for _stream, line in container.logs(follow=True).lines():
             seen.append(line)
             if line == "first":
                 await container.kill()  # the follow stream must end with the container
+
+    await asyncio.wait_for(follow(), 30)
     assert seen == ["first"]
 
 
@@ -154,16 +157,13 @@ async def test_cancelled_follow_leaves_the_pool_usable(make: Make) -> None:
         with pytest.raises(asyncio.CancelledError):
             await task
         # With one connection in the pool, this hangs if the stream kept its connection.
-        async with asyncio.timeout(10):
-            await handle.reload()
-            assert handle.status == "running"
+        await asyncio.wait_for(handle.reload(), 10)
+        assert handle.status == "running"
 
         # Leaving the loop by break releases the connection too.
         async for frame in handle.logs(follow=True):
             assert frame.data.startswith(b"tick")
             break
-        async with asyncio.timeout(10):
-            await handle.reload()
-            out = await handle.logs(tail=1).read()
-        assert out == b"tick\n"
+        await asyncio.wait_for(handle.reload(), 10)
+        assert await asyncio.wait_for(handle.logs(tail=1).read(), 10) == b"tick\n"
     assert open_fds() <= fds + 2

@@ -14,7 +14,7 @@ from aiodock.containers import CREATE_KEYWORDS, Container, RunOutput, create_bod
 from aiodock.decoders import StreamType
 from aiodock.types import DeviceRequest, Healthcheck, LogConfig, Mount, Ulimit
 
-NO_NET = {"network_mode": "none"}
+NO_NET: dict[str, Any] = {"network_mode": "none"}
 
 
 @pytest.fixture
@@ -41,9 +41,11 @@ async def test_run_returns_output(docker: Docker, test_image: str, tagged: dict[
     script = ["sh", "-c", "echo out; echo err >&2"]
 
     async def run(command: Any = script, **kwargs: Any) -> bytes:
-        return await docker.containers.run(
+        output = await docker.containers.run(
             test_image, command, remove=True, labels=tagged, **NO_NET, **kwargs
         )
+        assert isinstance(output, bytes)
+        return output
 
     assert await run() == b"out\n"
     assert sorted((await run(stderr=True)).splitlines()) == [b"err", b"out"]
@@ -79,9 +81,12 @@ async def test_remove_is_honoured_on_cancellation(
     task = asyncio.ensure_future(
         docker.containers.run(test_image, "sleep 300", remove=True, labels=tagged, **NO_NET)
     )
-    async with asyncio.timeout(20):
+
+    async def started() -> None:
         while not [c for c in await leftovers() if c.status == "running"]:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(started(), 20)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

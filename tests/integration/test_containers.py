@@ -21,6 +21,7 @@ from aiodock.containers import (
     UnhealthyError,
 )
 from aiodock.errors import Conflict, ContainerNotFound
+from aiodock.images import Image
 from aiodock.types import Healthcheck
 
 Make = Callable[..., Awaitable[Container]]
@@ -277,7 +278,8 @@ async def test_commit_makes_an_image(docker: Docker, make: Make) -> None:
     image = await container.commit(
         repository, tag="v1", message="a test", author="aiodock", changes=["ENV COMMITTED=1"]
     )
-    image_id = image if isinstance(image, str) else image.id
+    assert isinstance(image, Image)
+    image_id = image.id
     try:
         details = await docker._json("GET", f"/images/{repository}:v1/json")
         assert details["Id"] == image_id
