@@ -1098,14 +1098,15 @@ class Container(Resource):
             raise InvalidArgument(
                 f"condition: expected one of {', '.join(_WAIT_CONDITIONS)}, got {condition!r}"
             )
+        limit = None if timeout is None else _seconds(timeout, "timeout")
         request = self._docker._json(
             "POST", f"{self._path}/wait", params={"condition": condition}, timeout=None
         )
-        if timeout is None:
+        if limit is None:
             result: dict[str, Any] = await request
             return result
         try:
-            result = await asyncio.wait_for(request, _seconds(timeout, "timeout"))
+            result = await asyncio.wait_for(request, limit)
         except asyncio.TimeoutError as exc:
             if isinstance(exc, DockerTimeoutError):
                 raise

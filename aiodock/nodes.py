@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidArgument
+from .errors import DockerError, InvalidArgument
 from .resource import Manager, Resource, path_id
 from .swarm import versioned
 from .utils import Filters, encode_filters
@@ -122,7 +122,7 @@ class NodeManager(Manager):
         info = await self._docker.info()
         node_id = (info.get("Swarm") or {}).get("NodeID")
         if not node_id:
-            raise InvalidArgument("this daemon is not part of a swarm")
+            raise DockerError("this daemon is not part of a swarm (swarm.init or swarm.join first)")
         return await self.get(node_id)
 
     async def list(self, *, filters: Filters | None = None) -> list[Node]:

@@ -101,7 +101,7 @@ def _async_fixture(func: F) -> F:
 def _session_is_alive(session: str) -> bool:
     """Whether the pytest process that labelled an object still runs (on this host)."""
     host, _, pid = session.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) <= 0:
         return False
     try:
         os.kill(int(pid), 0)
