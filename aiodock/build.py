@@ -315,6 +315,12 @@ def _read_chunks(fh: IO[bytes], close: bool) -> Generator[bytes, None, None]:
             fh.close()
 
 
+async def _slices(data: bytes) -> AsyncIterator[bytes]:
+    view = memoryview(data)
+    for start in range(0, len(data), CHUNK_SIZE):
+        yield bytes(view[start : start + CHUNK_SIZE])
+
+
 def iter_file(
     source: bytes
     | bytearray
@@ -326,10 +332,12 @@ def iter_file(
     *,
     name: str,
 ) -> bytes | AsyncIterable[bytes]:
-    """A request body from bytes (as is), a path or binary file (read in a worker thread,
+    """A request body from bytes (sliced when large), a path or binary file (read in a worker thread,
     chunk by chunk) or an async iterable of bytes (as is)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source)
+        data = bytes(source)
+        # Large bodies go in chunks: aiohttp sends them without a copy or a warning.
+        return data if len(data) <= CHUNK_SIZE else _slices(data)
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         try:

@@ -176,6 +176,11 @@ class ExecManager(Manager):
         self, exec_id: str, *, detach: Literal[False] = False, tty: bool | None = None
     ) -> Process: ...
 
+    @overload
+    async def start(
+        self, exec_id: str, *, detach: bool = False, tty: bool | None = None
+    ) -> Process | None: ...
+
     async def start(
         self, exec_id: str, *, detach: bool = False, tty: bool | None = None
     ) -> Process | None:

@@ -416,7 +416,8 @@ class HijackedConnection:
         if not data:
             return
         try:
-            self._protocol.send(bytes(data))
+            # a copy of mutable buffers: the transport may keep them until flushed
+            self._protocol.send(data if isinstance(data, bytes) else bytes(data))
         except (OSError, ssl.SSLError) as exc:
             raise self._broken(exc) from exc
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from aiodock import BuildError, Docker, InvalidArgument
+from aiodock import APIError, BuildError, Docker, InvalidArgument
 from aiodock.buildkit import StatusResponse
 from aiodock.images import Image
 
@@ -40,8 +40,17 @@ async def build(docker: Docker, labels: dict[str, str]) -> AsyncIterator[Build]:
 
     yield run
     for image_id in reversed(built):
+        await remove_image(docker, image_id)
+
+
+async def remove_image(docker: Docker, image_id: str) -> None:
+    """Remove an image and its untagged parents, tolerating a concurrent removal of one
+    of them (other tests prune at the same time)."""
+    try:
+        await docker.images.remove(image_id, force=True)
+    except APIError:
         if await docker.images.exists(image_id):
-            await docker.images.remove(image_id, force=True)
+            raise
 
 
 async def image_files(docker: Docker, image: Image) -> dict[str, bytes | None]:
@@ -135,7 +144,7 @@ async def test_progress_iteration_and_quiet(docker: Docker, labels: dict[str, st
     try:
         assert image.labels["stage"] == "progress"
     finally:
-        await docker.images.remove(image.id, force=True)
+        await remove_image(docker, image.id)
     quiet = await build(path=tmp_path, quiet=True)
     assert quiet.labels["stage"] == "progress"
 
@@ -288,7 +297,7 @@ async def test_buildkit_build_with_decoded_progress(docker: Docker, labels: dict
         files = await image_files(docker, image)
         assert files["bk"] == b"bk-x\n" and files["a.txt"] == b"buildkit"
     finally:
-        await docker.images.remove(image.id, force=True)
+        await remove_image(docker, image.id)
 
 
 async def test_buildkit_failure_raises_with_logs(docker: Docker, labels: dict[str, str], tmp_path: Path) -> None:
