@@ -332,8 +332,8 @@ def iter_file(
     *,
     name: str,
 ) -> bytes | AsyncIterable[bytes]:
-    """A request body from bytes (sliced when large), a path or binary file (read in a worker thread,
-    chunk by chunk) or an async iterable of bytes (as is)."""
+    """A request body from bytes (sliced when large), a path or binary file (read in a
+    worker thread, chunk by chunk) or an async iterable of bytes (as is)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
         # Large bodies go in chunks: aiohttp sends them without a copy or a warning.

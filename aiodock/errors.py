@@ -50,8 +50,8 @@ class APIError(DockerError):
         self.method = method
         self.path = path
         self.body = body
-        where = f"{method} {path}: " if method else ""
-        super().__init__(f"{where}{status} {message}")
+        where = " ".join(part for part in (method, path) if part)
+        super().__init__(f"{where}: {status} {message}" if where else f"{status} {message}")
 
     @property
     def is_client_error(self) -> bool:

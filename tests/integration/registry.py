@@ -96,7 +96,7 @@ class LocalRegistry:
             self.port = free_port()
             with open(config, "w") as fh:
                 fh.write(CONFIG.format(root=root, port=self.port, htpasswd=htpasswd))
-            log = open(os.path.join(self._dir, "registry.log"), "wb")  # noqa: SIM115
+            log = open(os.path.join(self._dir, "registry.log"), "wb")
             with log:
                 self._proc = subprocess.Popen(
                     [REGISTRY_BINARY, "serve", config],

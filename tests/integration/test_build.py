@@ -108,18 +108,33 @@ async def test_dockerignore_buildargs_and_target(
             "logs/old/x.log": "ignored with its directory",
         },
     )
-    image = await build(path=str(tmp_path), tag="aiodock-test/build:args", buildargs={"GREETING": "hello"}, target="base")
+    image = await build(
+        path=str(tmp_path),
+        tag="aiodock-test/build:args",
+        buildargs={"GREETING": "hello"},
+        target="base",
+    )
     assert image.tags == ["aiodock-test/build:args"]
     assert image.labels == labels
     files = await image_files(docker, image)
     sent = {name[len("ctx/") :] for name in files if name.startswith("ctx/")}
     # What the docker CLI sends for this context.
-    assert sent == {".dockerignore", "Dockerfile", "app.txt", "logs", "logs/important.log", "sub", "sub/nested.key"}
+    assert sent == {
+        ".dockerignore",
+        "Dockerfile",
+        "app.txt",
+        "logs",
+        "logs/important.log",
+        "sub",
+        "sub/nested.key",
+    }
     assert files["ctx/logs/important.log"] == b"kept by the exception"
     assert files["greeting"] == b"hello\n"
     assert "stage" not in files  # the target stopped at "base"
 
-    final = await build(path=tmp_path, tag=["aiodock-test/build:final", "aiodock-test/build:final2"])
+    final = await build(
+        path=tmp_path, tag=["aiodock-test/build:final", "aiodock-test/build:final2"]
+    )
     assert sorted(final.tags) == ["aiodock-test/build:final", "aiodock-test/build:final2"]
     final_files = await image_files(docker, final)
     assert final_files["stage"] == b"final\n" and final_files["greeting"] == b"unset\n"
@@ -135,7 +150,9 @@ async def test_failing_run_raises_build_error_with_log(build: Build, tmp_path: P
     assert "boom-output" in output
 
 
-async def test_progress_iteration_and_quiet(docker: Docker, labels: dict[str, str], build: Build, tmp_path: Path) -> None:
+async def test_progress_iteration_and_quiet(
+    docker: Docker, labels: dict[str, str], build: Build, tmp_path: Path
+) -> None:
     write(tmp_path, {"Dockerfile": f"FROM {TEST_IMAGE}\nLABEL stage=progress\n"})
     stream = docker.images.build(path=tmp_path, labels=labels, nocache=True)
     events = [event async for event in stream]
@@ -180,7 +197,9 @@ async def test_fileobj_and_custom_contexts(docker: Docker, build: Build, tmp_pat
 
     assert (await build(custom_context=chunks(), dockerfile="build/Containerfile")).id == image.id
     with gz_path.open("rb") as fh:
-        assert (await build(custom_context=True, fileobj=fh, dockerfile="build/Containerfile")).id == image.id
+        assert (
+            await build(custom_context=True, fileobj=fh, dockerfile="build/Containerfile")
+        ).id == image.id
 
 
 async def test_dockerfile_paths_and_gzip(docker: Docker, build: Build, tmp_path: Path) -> None:
@@ -205,7 +224,10 @@ async def test_dockerfile_paths_and_gzip(docker: Docker, build: Build, tmp_path:
 async def test_build_parameters(docker: Docker, build: Build, tmp_path: Path) -> None:
     write(
         tmp_path,
-        {"Dockerfile": f"FROM {TEST_IMAGE}\nRUN cat /etc/hosts > /hosts && df -k /dev/shm | tail -1 > /shm\n"},
+        {
+            "Dockerfile": f"FROM {TEST_IMAGE}\n"
+            "RUN cat /etc/hosts > /hosts && df -k /dev/shm | tail -1 > /shm\n"
+        },
     )
     image = await build(
         path=tmp_path,
@@ -246,10 +268,14 @@ async def test_invalid_arguments_fail_before_any_request(docker: Docker, tmp_pat
         docker.images.build(path=tmp_path / "missing")
 
 
-async def test_leaving_a_build_early_closes_it(docker: Docker, labels: dict[str, str], tmp_path: Path) -> None:
+async def test_leaving_a_build_early_closes_it(
+    docker: Docker, labels: dict[str, str], tmp_path: Path
+) -> None:
     # BuildKit, so that the cancelled build leaves no intermediate image behind.
     write(tmp_path, {"Dockerfile": f"FROM {TEST_IMAGE}\nRUN sleep 20\n"})
-    stream = docker.images.build(path=tmp_path, labels=labels, network_mode="none", version="2", nocache=True)
+    stream = docker.images.build(
+        path=tmp_path, labels=labels, network_mode="none", version="2", nocache=True
+    )
     async with stream:
         async for _event in stream:
             break
@@ -261,11 +287,14 @@ async def test_leaving_a_build_early_closes_it(docker: Docker, labels: dict[str,
 # --- BuildKit ------------------------------------------------------------------------------
 
 
-async def test_buildkit_build_with_decoded_progress(docker: Docker, labels: dict[str, str], tmp_path: Path) -> None:
+async def test_buildkit_build_with_decoded_progress(
+    docker: Docker, labels: dict[str, str], tmp_path: Path
+) -> None:
     write(
         tmp_path,
         {
-            "Dockerfile": f"FROM {TEST_IMAGE}\nARG NAME\nCOPY a.txt /a.txt\nRUN echo \"bk-$NAME\" > /bk\n",
+            "Dockerfile": f"FROM {TEST_IMAGE}\nARG NAME\nCOPY a.txt /a.txt\n"
+            'RUN echo "bk-$NAME" > /bk\n',
             "a.txt": "buildkit",
             "skip.key": "",
             ".dockerignore": "*.key\n",
@@ -300,10 +329,14 @@ async def test_buildkit_build_with_decoded_progress(docker: Docker, labels: dict
         await remove_image(docker, image.id)
 
 
-async def test_buildkit_failure_raises_with_logs(docker: Docker, labels: dict[str, str], tmp_path: Path) -> None:
+async def test_buildkit_failure_raises_with_logs(
+    docker: Docker, labels: dict[str, str], tmp_path: Path
+) -> None:
     write(tmp_path, {"Dockerfile": f"FROM {TEST_IMAGE}\nRUN echo bk-boom-output && exit 7\n"})
     with pytest.raises(BuildError) as failed:
-        await docker.images.build(path=tmp_path, version="2", labels=labels, network_mode="none", nocache=True)
+        await docker.images.build(
+            path=tmp_path, version="2", labels=labels, network_mode="none", nocache=True
+        )
     error = failed.value
     assert "7" in error.reason
     logs = b"".join(
@@ -313,5 +346,23 @@ async def test_buildkit_failure_raises_with_logs(docker: Docker, labels: dict[st
         for log in item["aux"].logs
     )
     assert b"bk-boom-output" in logs
-    errors = [v.error for item in error.build_log if isinstance(item.get("aux"), StatusResponse) for v in item["aux"].vertexes]
+    errors = [
+        v.error
+        for item in error.build_log
+        if isinstance(item.get("aux"), StatusResponse)
+        for v in item["aux"].vertexes
+    ]
     assert any("7" in e for e in errors)
+
+
+async def test_squash_is_refused_by_a_daemon_without_experimental_features(
+    docker: Docker, labels: dict[str, str]
+) -> None:
+    info = await docker.info()
+    dockerfile = f"FROM {TEST_IMAGE}\nLABEL squashed=1\n"
+    if info.get("ExperimentalBuild"):
+        image = await docker.images.build(fileobj=dockerfile, squash=True, labels=labels)
+        await remove_image(docker, image.id)
+        return
+    with pytest.raises(APIError, match="experimental"):
+        await docker.images.build(fileobj=dockerfile, squash=True, labels=labels)

@@ -48,7 +48,9 @@ async def test_get_and_handle_properties(docker: Docker) -> None:
     image = await docker.images.get(TEST_IMAGE)
     assert image.id.startswith("sha256:") and len(image.short_id) == 12
     assert TEST_IMAGE in image.tags
-    assert image.attrs["Config"]["Cmd"] is not None or image.attrs["Config"]["Entrypoint"] is not None
+    assert (
+        image.attrs["Config"]["Cmd"] is not None or image.attrs["Config"]["Entrypoint"] is not None
+    )
     assert image.labels == (image.attrs["Config"].get("Labels") or {})
     assert repr(image) == f"<Image: {TEST_IMAGE!r}>"
     same = await docker.images.get(image.short_id)
@@ -207,7 +209,9 @@ async def test_import_from_bytes_file_and_url(
 
     path = tmp_path / "fs.tar"
     path.write_bytes(tar)
-    events = [event async for event in docker.images.import_image(str(path), repository=name, tag="file")]
+    events = [
+        event async for event in docker.images.import_image(str(path), repository=name, tag="file")
+    ]
     assert any(str(e.get("status", "")).startswith("sha256:") for e in events)
     from_file = await docker.images.get(f"{name}:file")
     imported.append(from_file.id)
@@ -233,11 +237,18 @@ async def test_import_from_bytes_file_and_url(
         await runner.cleanup()
 
 
-async def test_commit_a_container(docker: Docker, imported: list[str], labels: dict[str, str]) -> None:
+async def test_commit_a_container(
+    docker: Docker, imported: list[str], labels: dict[str, str]
+) -> None:
     created = await docker._json(
         "POST",
         "/containers/create",
-        json={"Image": TEST_IMAGE, "Cmd": ["true"], "Labels": labels, "HostConfig": {"NetworkMode": "none"}},
+        json={
+            "Image": TEST_IMAGE,
+            "Cmd": ["true"],
+            "Labels": labels,
+            "HostConfig": {"NetworkMode": "none"},
+        },
     )
     try:
         name = unique()
@@ -261,7 +272,9 @@ async def test_commit_a_container(docker: Docker, imported: list[str], labels: d
         await docker.images.commit("x", tag="only-a-tag")
 
 
-async def test_prune_only_our_images(docker: Docker, made: MakeImage, labels: dict[str, str]) -> None:
+async def test_prune_only_our_images(
+    docker: Docker, made: MakeImage, labels: dict[str, str]
+) -> None:
     dangling = await made()  # built without a tag: dangling
     tagged = await made(f"{unique()}:keep")
     answer = await docker.images.prune(filters={"label": f"{RUN_LABEL}={RUN_ID}", "dangling": True})
@@ -274,7 +287,9 @@ async def test_prune_only_our_images(docker: Docker, made: MakeImage, labels: di
 
 async def test_prune_builds_answers(docker: Docker) -> None:
     # A filter that matches nothing: the call is real, the shared build cache untouched.
-    answer = await docker.images.prune_builds(filters={"id": "aiodock-no-such-cache-record"}, keep_storage="1g")
+    answer = await docker.images.prune_builds(
+        filters={"id": "aiodock-no-such-cache-record"}, keep_storage="1g"
+    )
     assert answer["SpaceReclaimed"] == 0 and not answer.get("CachesDeleted")
 
 
@@ -286,8 +301,16 @@ async def test_search_a_registry_index() -> None:
         if request.path == "/v1/_ping":
             return web.json_response(True)
         if request.path == "/v1/search":
-            result = {"name": "team/app", "description": "found", "star_count": 3, "is_official": False, "is_automated": False}
-            return web.json_response({"num_results": 1, "query": request.query["q"], "results": [result]})
+            result = {
+                "name": "team/app",
+                "description": "found",
+                "star_count": 3,
+                "is_official": False,
+                "is_automated": False,
+            }
+            return web.json_response(
+                {"num_results": 1, "query": request.query["q"], "results": [result]}
+            )
         return web.Response(status=404)
 
     app = web.Application()
@@ -304,7 +327,15 @@ async def test_search_a_registry_index() -> None:
                 await docker.images.search("app", limit=0)
     finally:
         await runner.cleanup()
-    assert results == [{"name": "team/app", "description": "found", "star_count": 3, "is_official": False, "is_automated": False}]
+    assert results == [
+        {
+            "name": "team/app",
+            "description": "found",
+            "star_count": 3,
+            "is_official": False,
+            "is_automated": False,
+        }
+    ]
     assert "/v1/search?q=app&n=5" in seen
 
 

@@ -63,7 +63,9 @@ async def untag(docker: Docker, ref: str) -> None:
 async def test_push_and_pull_with_auth_config(
     docker: Docker, registry: LocalRegistry, repo: str, test_image: str, docker_config: Path
 ) -> None:
-    events = [event async for event in docker.images.push(repo, "v1", auth_config=registry.auth_config)]
+    events = [
+        event async for event in docker.images.push(repo, "v1", auth_config=registry.auth_config)
+    ]
     pushed = [e["aux"] for e in events if isinstance(e.get("aux"), dict)]
     assert pushed and pushed[-1]["Tag"] == "v1" and pushed[-1]["Digest"].startswith("sha256:")
     digest = pushed[-1]["Digest"]
@@ -116,7 +118,9 @@ async def test_credentials_from_config_json(
 
     # A wrong entry is sent as well, and refused.
     bad = base64.b64encode(b"aiodock:nope").decode()
-    (docker_config / "config.json").write_text(json.dumps({"auths": {registry.host: {"auth": bad}}}))
+    (docker_config / "config.json").write_text(
+        json.dumps({"auths": {registry.host: {"auth": bad}}})
+    )
     with pytest.raises(APIError):
         await docker.images.push(repo, "v1")
 

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,15 +58,17 @@ def write_config(env: Path, config: dict[str, object]) -> None:
 
 def helper_knows(env: Path, server: str, username: str, secret: str) -> None:
     ident = "".join(c if c.isalnum() else "_" for c in server)
-    (env / "creds" / ident).write_text(json.dumps({"ServerURL": server, "Username": username, "Secret": secret}))
+    (env / "creds" / ident).write_text(
+        json.dumps({"ServerURL": server, "Username": username, "Secret": secret})
+    )
 
 
 def basic(user: str, password: str) -> str:
     return base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def decode_header(value: str) -> dict[str, str]:
-    return json.loads(base64.urlsafe_b64decode(value))  # type: ignore[no-any-return]
+def decode_header(value: str) -> Any:
+    return json.loads(base64.urlsafe_b64decode(value))
 
 
 def test_config_path(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,14 +116,22 @@ async def test_auths_entries(env: Path) -> None:
     hub = await resolve_auth("docker.io")
     assert hub == AuthConfig("hubuser", "hub:pass", serveraddress=INDEX_NAME)
     local = await resolve_auth("127.0.0.1:5000")
-    assert local is not None and (local.username, local.password, local.email) == ("local", "secret", "a@b")
+    assert local is not None and (local.username, local.password, local.email) == (
+        "local",
+        "secret",
+        "a@b",
+    )
     token = await resolve_auth("token.example.com")
     assert token is not None and token.identitytoken == "tok"
     assert await resolve_auth("empty.example.com") is None
     # Bare names are Docker Hub's.
     header = await auth_header_for("busybox")
     assert header is not None
-    assert decode_header(header) == {"username": "hubuser", "password": "hub:pass", "serveraddress": INDEX_NAME}
+    assert decode_header(header) == {
+        "username": "hubuser",
+        "password": "hub:pass",
+        "serveraddress": INDEX_NAME,
+    }
     header = await auth_header_for("127.0.0.1:5000/team/app:1")
     assert header is not None and decode_header(header)["serveraddress"] == "127.0.0.1:5000"
     assert await auth_header_for("other.example.com/app") is None
@@ -130,7 +141,11 @@ async def test_argument_wins_over_config(env: Path) -> None:
     write_config(env, {"auths": {"127.0.0.1:5000": {"auth": basic("cfg", "cfgpw")}}})
     header = await auth_header_for("127.0.0.1:5000/app", {"username": "arg", "password": "argpw"})
     assert header is not None
-    assert decode_header(header) == {"username": "arg", "password": "argpw", "serveraddress": "127.0.0.1:5000"}
+    assert decode_header(header) == {
+        "username": "arg",
+        "password": "argpw",
+        "serveraddress": "127.0.0.1:5000",
+    }
     token = await auth_header_for("127.0.0.1:5000/app", {"IdentityToken": "xyz"})
     assert token is not None and decode_header(token)["identitytoken"] == "xyz"
 
@@ -166,7 +181,11 @@ async def test_cred_helpers_for_build_config(env: Path) -> None:
     value = await registry_config_header()
     assert value is not None
     assert decode_header(value) == {
-        "127.0.0.1:5000": {"username": "helperuser", "password": "helperpw", "serveraddress": "127.0.0.1:5000"},
+        "127.0.0.1:5000": {
+            "username": "helperuser",
+            "password": "helperpw",
+            "serveraddress": "127.0.0.1:5000",
+        },
         "r.example.com": {"username": "u", "password": "p", "serveraddress": "r.example.com"},
     }
 
@@ -190,7 +209,9 @@ async def test_bad_config(env: Path) -> None:
 
 
 def test_auth_config_mapping_and_secrecy() -> None:
-    auth = AuthConfig.from_mapping({"Username": "me", "Password": "hunter2", "ServerAddress": "r.io"})
+    auth = AuthConfig.from_mapping(
+        {"Username": "me", "Password": "hunter2", "ServerAddress": "r.io"}
+    )
     assert (auth.username, auth.password, auth.serveraddress) == ("me", "hunter2", "r.io")
     from_basic = AuthConfig.from_mapping({"auth": basic("me", "hunter2")})
     assert (from_basic.username, from_basic.password) == ("me", "hunter2")

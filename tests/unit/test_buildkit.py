@@ -67,9 +67,23 @@ def sample() -> bytes:
         + ld(8, timestamp(T0 + 3))
     )
     log = ld(1, "sha256:v1") + ld(2, timestamp(T0 + 1)) + vint(3, 2) + ld(4, b"oops\n\xff")
-    warning = ld(1, "sha256:v1") + vint(2, 1) + ld(3, b"short") + ld(4, b"d1") + ld(4, b"d2") + ld(5, "https://x")
+    warning = (
+        ld(1, "sha256:v1")
+        + vint(2, 1)
+        + ld(3, b"short")
+        + ld(4, b"d1")
+        + ld(4, b"d2")
+        + ld(5, "https://x")
+    )
     unknown = vint(15, 7) + key(16, 1) + bytes(8) + key(17, 5) + bytes(4) + ld(18, b"zz")
-    return ld(1, vertex) + ld(2, status) + ld(3, log) + ld(4, warning) + unknown + ld(1, ld(3, "second"))
+    return (
+        ld(1, vertex)
+        + ld(2, status)
+        + ld(3, log)
+        + ld(4, warning)
+        + unknown
+        + ld(1, ld(3, "second"))
+    )
 
 
 def test_decode_status_fields() -> None:
@@ -86,7 +100,11 @@ def test_decode_status_fields() -> None:
     assert second.digest == "" and second.started is None and not second.cached
 
     (status,) = response.statuses
-    assert (status.id, status.vertex, status.name) == ("extracting sha256:abc", "sha256:v1", "extract")
+    assert (status.id, status.vertex, status.name) == (
+        "extracting sha256:abc",
+        "sha256:v1",
+        "extract",
+    )
     assert (status.current, status.total) == (1 << 33, 1 << 34)
     assert status.timestamp == datetime.fromtimestamp(T0, tz=timezone.utc)
     assert status.started is not None and status.completed is not None
@@ -96,7 +114,12 @@ def test_decode_status_fields() -> None:
     assert log.timestamp == datetime.fromtimestamp(T0 + 1, tz=timezone.utc)
 
     (warning,) = response.warnings
-    assert (warning.level, warning.short, warning.detail, warning.url) == (1, b"short", [b"d1", b"d2"], "https://x")
+    assert (warning.level, warning.short, warning.detail, warning.url) == (
+        1,
+        b"short",
+        [b"d1", b"d2"],
+        "https://x",
+    )
 
 
 def test_negative_int64() -> None:

@@ -165,7 +165,10 @@ def test_walk_matches_docker_cli(tmp_path: Path) -> None:
 
 
 def test_excluded_dir_is_walked_for_exceptions_without_its_entry(tmp_path: Path) -> None:
-    _make(tmp_path, {".dockerignore": "logs\n!logs/important.log\n", "logs/a": "", "logs/important.log": ""})
+    _make(
+        tmp_path,
+        {".dockerignore": "logs\n!logs/important.log\n", "logs/a": "", "logs/important.log": ""},
+    )
     assert _sent(tmp_path) == {".dockerignore", "logs/important.log"}
 
 
@@ -271,7 +274,12 @@ def test_breaking_out_of_the_stream_closes_the_producer(tmp_path: Path) -> None:
 
 
 def test_dockerfile_context_from_fileobj() -> None:
-    for source in ("FROM scratch\n", b"FROM scratch\n", io.BytesIO(b"FROM scratch\n"), io.StringIO("FROM scratch\n")):
+    for source in (
+        "FROM scratch\n",
+        b"FROM scratch\n",
+        io.BytesIO(b"FROM scratch\n"),
+        io.StringIO("FROM scratch\n"),
+    ):
         with tarfile.open(fileobj=io.BytesIO(dockerfile_context(source))) as tar:
             member = tar.extractfile("Dockerfile")
             assert member is not None and member.read() == b"FROM scratch\n"

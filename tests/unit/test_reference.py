@@ -69,7 +69,9 @@ def test_rejects_non_string() -> None:
 
 def test_properties() -> None:
     hub = parse_reference("busybox:1")
-    assert hub.is_docker_hub and hub.name == "busybox" and hub.full_name == "docker.io/library/busybox"
+    assert (
+        hub.is_docker_hub and hub.name == "busybox" and hub.full_name == "docker.io/library/busybox"
+    )
     assert hub.auth_key == INDEX_NAME
     assert str(hub) == "busybox:1"
     assert hub.tag_or_digest == "1"
