@@ -8,14 +8,14 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 LINT_PATHS := aiodock tests examples $(wildcard bench)
 
-.PHONY: all venv docker-up docker-down demo test unit integration lint bench clean
+.PHONY: all venv docker-up docker-down demo test unit integration examples lint docs bench clean
 
 all: test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -U pip
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,dev]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,dev,docs,examples,rich]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -40,7 +40,15 @@ unit: venv
 integration: venv docker-up
 	$(BIN)/pytest -q tests/integration $(PYTEST_ARGS)
 
-test: venv docker-up lint
+# The examples run against the daemon, as users run them.
+examples: venv docker-up
+	$(BIN)/pytest -q tests/examples $(PYTEST_ARGS)
+
+# The documentation site (into site/, git-ignored); --strict turns warnings into errors.
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
+
+test: venv docker-up lint docs
 	$(BIN)/pytest -q tests $(PYTEST_ARGS)
 
 bench: venv docker-up

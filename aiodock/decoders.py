@@ -58,40 +58,92 @@ class FrameDecoder:
 
     def feed(self, data: bytes) -> list[Frame]:
         """Take the next chunk and return the frames it completes, in order."""
-        if self._buf:
-            self._buf += data
-            if len(self._buf) < self._need:
-                return []
-            data = bytes(self._buf)
-            self._buf.clear()
+        return self._decode(data, False)
+
+    def feed_merged(self, data: bytes) -> list[Frame]:
+        """Like :meth:`feed`, but consecutive frames of one stream come back as one frame
+        (empty frames dropped): far fewer objects where only the bytes matter."""
+        return self._decode(data, True)
+
+    def _header(self, header: bytes | bytearray, pos: int) -> tuple[StreamType, int]:
+        """The stream and payload size of the header at ``pos``; raises if it is bad."""
+        word, size = _HEADER.unpack_from(header, pos)
+        stream = _STREAM_BY_WORD.get(word)
+        if stream is None or size > self._max_frame:
+            raise self._bad_header(header, pos, pos)
+        return stream, size
+
+    def _bad_header(self, header: bytes | bytearray, pos: int, offset: int) -> StreamDecodeError:
+        word, size = _HEADER.unpack_from(header, pos)
+        if word not in _STREAM_BY_WORD:
+            return StreamDecodeError(
+                f"invalid frame header {bytes(header[pos : pos + 8]).hex()} at offset {offset}"
+                " (is this a TTY stream read as multiplexed?)"
+            )
+        return StreamDecodeError(
+            f"frame of {size} bytes exceeds the limit of {self._max_frame} bytes"
+        )
+
+    def _decode(self, data: bytes, merge: bool) -> list[Frame]:
         frames: list[Frame] = []
+        n = len(data)
+        pos = 0
+        buf = self._buf
+        if buf:
+            # Complete the held frame with just the bytes it lacks: the rest of the
+            # chunk is decoded in place, never copied into the buffer.
+            view = memoryview(data)
+            if len(buf) < 8:
+                pos = min(8 - len(buf), n)
+                buf += view[:pos]
+                if len(buf) < 8:
+                    return frames
+                self._need = 8 + self._header(buf, 0)[1]
+            take = min(self._need - len(buf), n - pos)
+            buf += view[pos : pos + take]
+            pos += take
+            if len(buf) < self._need:
+                return frames
+            held_stream = self._header(buf, 0)[0]
+            payload = bytes(buf[8:])
+            buf.clear()
+            self._need = 8
+            if payload or not merge:
+                frames.append(Frame(held_stream, payload))
         append = frames.append
         unpack = _HEADER.unpack_from
         streams = _STREAM_BY_WORD
-        n = len(data)
-        pos = 0
-        need = 8
+        max_frame = self._max_frame
+        view = memoryview(data)
+        run: list[memoryview] = []
+        run_stream: StreamType | None = None
+        if merge and frames:
+            run_stream = frames[-1].stream
+            run.append(memoryview(frames.pop().data))
         while n - pos >= 8:
             word, size = unpack(data, pos)
             stream = streams.get(word)
-            if stream is None:
-                raise StreamDecodeError(
-                    f"invalid frame header {bytes(data[pos : pos + 8]).hex()} at offset {pos}"
-                    " (is this a TTY stream read as multiplexed?)"
-                )
-            if size > self._max_frame:
-                raise StreamDecodeError(
-                    f"frame of {size} bytes exceeds the limit of {self._max_frame} bytes"
-                )
+            if stream is None or size > max_frame:
+                raise self._bad_header(data, pos, pos)
             end = pos + 8 + size
             if end > n:
-                need = 8 + size
                 break
-            append(Frame(stream, data[pos + 8 : end]))
+            if not merge:
+                append(Frame(stream, data[pos + 8 : end]))
+            elif size:
+                if stream is not run_stream:
+                    if run:
+                        append(Frame(run_stream, b"".join(run)))  # type: ignore[arg-type]
+                        run = []
+                    run_stream = stream
+                run.append(view[pos + 8 : end])
             pos = end
+        if merge and run:
+            append(Frame(run_stream, b"".join(run)))  # type: ignore[arg-type]
         if pos < n:
-            self._buf += memoryview(data)[pos:]
-            self._need = need
+            buf += memoryview(data)[pos:]
+            if len(buf) >= 8:
+                self._need = 8 + self._header(buf, 0)[1]
         return frames
 
     @property
@@ -116,6 +168,8 @@ class RawDecoder:
 
     def feed(self, data: bytes) -> list[Frame]:
         return [Frame(StreamType.STDOUT, bytes(data))] if data else []
+
+    feed_merged = feed
 
     @property
     def pending(self) -> int:

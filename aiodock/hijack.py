@@ -42,7 +42,22 @@ MAX_HEAD_SIZE = 64 * 1024
 
 READ_HIGH_WATER = 4 * 1024 * 1024
 READ_LOW_WATER = 1024 * 1024
-TLS_READ_SIZE = 256 * 1024
+
+READ_SIZE = 256 * 1024
+"""Largest read from the socket."""
+
+BACK_TO_BACK = 0.001
+COALESCE_AFTER = 4
+COALESCE_BELOW = 128 * 1024
+COALESCE_PAUSE = 0.0005
+"""When reads keep coming back to back (within ``BACK_TO_BACK`` seconds of the previous
+one) and each brings less than ``COALESCE_BELOW`` bytes, the daemon is streaming many
+small writes (it forwards each pipe read as one frame, often 4 KiB): one wake-up each
+costs more than the bytes are worth. Reading then pauses ``COALESCE_PAUSE`` seconds
+between reads so that each read takes what accumulated: a fraction of the wake-ups for
+the same bytes, at most that much added latency, and only while output streams. A read
+of ``COALESCE_BELOW`` or more means the daemon writes fast enough to fill the socket
+buffer during a pause, so reading goes on without pausing and never holds it back."""
 
 
 class ResponseHead(NamedTuple):
@@ -133,7 +148,7 @@ def _retrieve(future: asyncio.Future[None]) -> None:
         future.exception()
 
 
-class _HijackProtocol(asyncio.Protocol):
+class _HijackProtocol(asyncio.BufferedProtocol):
     """Buffers the response head, then whole chunks of the raw stream; flow control both
     ways. Nothing here parses frames: that is the decoders' job."""
 
@@ -151,10 +166,18 @@ class _HijackProtocol(asyncio.Protocol):
         self.error: BaseException | None = None
         self.lost = False
         self._read_waiter: asyncio.Future[None] | None = None
-        self.reading_paused = False
+        self.reading_paused = False  # by flow control: the reader is behind
+        self.coalescing = False  # paused briefly to gather small writes
+        self.coalesce = True
+        self._last_read = -1.0
+        self._streak = 0
         self._write_paused = False
         self._drain_waiters: deque[asyncio.Future[None]] = deque()
         self._pending_request: bytes | None = None
+        # The transport reads straight into this buffer (``recv_into``): no allocation of
+        # a maximum-size bytes object per read, which dominates when chunks are small.
+        self._read_buffer = bytearray(READ_SIZE)
+        self._read_view = memoryview(self._read_buffer)
 
     # --- transport callbacks ------------------------------------------------------------
 
@@ -164,17 +187,51 @@ class _HijackProtocol(asyncio.Protocol):
         if self._tls is not None:
             self._tls_handshake()
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._read_view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        if self.coalesce:
+            self._pace(nbytes)
         tls = self._tls
         if tls is None:
-            self._plain_received(data)
+            self._plain_received(bytes(self._read_view[:nbytes]))
             return
-        tls.incoming.write(data)
+        tls.incoming.write(self._read_view[:nbytes])
         if not tls.handshaken:
             self._tls_handshake()
             if not tls.handshaken:
                 return
         self._tls_read()
+
+    def _pace(self, nbytes: int) -> None:
+        """Pause reading briefly while small reads stream back to back (see
+        ``COALESCE_PAUSE``)."""
+        now = self._loop.time()
+        if now - self._last_read < BACK_TO_BACK:
+            self._streak += 1
+        else:
+            self._streak = 0
+        self._last_read = now
+        transport = self.transport
+        if (
+            self._streak >= COALESCE_AFTER
+            and nbytes < COALESCE_BELOW
+            and not self.coalescing
+            and transport is not None
+            and not transport.is_closing()
+        ):
+            self.coalescing = True
+            if not self.reading_paused:
+                transport.pause_reading()
+            self._loop.call_later(COALESCE_PAUSE, self._end_coalescing)
+
+    def _end_coalescing(self) -> None:
+        self.coalescing = False
+        self._last_read = self._loop.time()
+        transport = self.transport
+        if not self.reading_paused and transport is not None and not transport.is_closing():
+            transport.resume_reading()
 
     def eof_received(self) -> bool:
         self._set_eof()
@@ -224,7 +281,7 @@ class _HijackProtocol(asyncio.Protocol):
         sslobj = self._tls.sslobj
         while True:
             try:
-                chunk = sslobj.read(TLS_READ_SIZE)
+                chunk = sslobj.read(READ_SIZE)
             except ssl.SSLWantReadError:
                 break
             except ssl.SSLZeroReturnError:
@@ -273,7 +330,8 @@ class _HijackProtocol(asyncio.Protocol):
         if self.buffered > READ_HIGH_WATER and not self.reading_paused:
             self.reading_paused = True
             assert self.transport is not None
-            self.transport.pause_reading()
+            if not self.coalescing:
+                self.transport.pause_reading()
         self._wake_reader()
 
     def _set_eof(self) -> None:
@@ -403,8 +461,9 @@ class HijackedConnection:
         protocol.buffered -= len(chunk)
         if protocol.reading_paused and protocol.buffered <= READ_LOW_WATER:
             protocol.reading_paused = False
-            if protocol.transport is not None and not protocol.transport.is_closing():
-                protocol.transport.resume_reading()
+            transport = protocol.transport
+            if not protocol.coalescing and transport is not None and not transport.is_closing():
+                transport.resume_reading()
         return chunk
 
     def write(self, data: bytes | bytearray | memoryview) -> None:

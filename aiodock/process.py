@@ -58,8 +58,12 @@ class ProcessOutput(FrameStream):
         """Whether the stream ended (or was closed)."""
         return self._finished
 
-    async def next_batch(self) -> list[Frame]:
-        """The frames of the next chunk that holds any; ``[]`` at the end of the stream."""
+    async def next_batch(self, *, merge: bool = False) -> list[Frame]:
+        """The frames of the next chunk that holds any; ``[]`` at the end of the stream.
+        ``merge=True`` joins consecutive frames of one stream from now on (fewer, larger
+        frames, for readers to whom frame boundaries do not matter)."""
+        if merge:
+            self._merge_frames()
         if self._index < len(self._items):
             rest = self._items[self._index :]
             self._index = len(self._items)
@@ -270,7 +274,7 @@ class Process:
         async with self._pull_lock:
             if self._pulls != seen:
                 return True  # another reader pulled meanwhile: look at the buffers again
-            frames = await self.output.next_batch()
+            frames = await self.output.next_batch(merge=True)
             self._pulls += 1
             if not frames:
                 return False
@@ -364,8 +368,9 @@ class Process:
         await self._docker._call("POST", path, params={"h": height, "w": width})
 
     async def close(self) -> None:
-        """Close the connection (safe to call twice). A TTY process gets SIGHUP, one
-        reading stdin gets EOF; the daemon has no call to kill an exec process."""
+        """Close the connection (safe to call twice). This does not stop the process:
+        the Engine API cannot signal an exec process and the daemon keeps it running (one
+        reading stdin sees EOF)."""
         await self.output.close()
         self._conn.close()
 

@@ -57,7 +57,7 @@ _FINAL_STATUSES = frozenset(
         "Pull complete",
         "Already exists",
         "Pushed",
-    "done",
+        "done",
         "Layer already exists",
         "Loaded",
     }

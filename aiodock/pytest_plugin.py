@@ -33,9 +33,11 @@ import os
 import re
 import socket
 import tarfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
@@ -50,10 +52,11 @@ if TYPE_CHECKING:
     from .networks import Network
     from .volumes import Volume
 
+_asyncio_fixture: Callable[..., Any] | None
 try:
-    import pytest_asyncio
-except ImportError:  # pragma: no cover - exercised only without pytest-asyncio
-    pytest_asyncio = None  # type: ignore[assignment]
+    from pytest_asyncio import fixture as _asyncio_fixture
+except ImportError:  # without pytest-asyncio, the fixtures explain what is missing
+    _asyncio_fixture = None
 
 __all__ = [
     "PLUGIN_LABEL",
@@ -76,20 +79,23 @@ TEST_LABEL = "aiodock.pytest.test"
 NODEID_LABEL = "aiodock.pytest.nodeid"
 """The creating test's node id, for people reading ``docker ps``."""
 SESSION_ID = f"{socket.gethostname()}:{os.getpid()}"
+FOREIGN_SESSION_TTL = 24 * 3600.0
+"""Objects of another host's sessions are swept once this many seconds old."""
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 _DOCKERFILE_START = re.compile(r"^\s*(#|(FROM|ARG)\s)", re.IGNORECASE)
 
 
 def _async_fixture(func: F) -> F:
     """``pytest_asyncio.fixture`` (so the fixtures work in strict and auto modes), or a
     fixture that explains what is missing when pytest-asyncio is not installed."""
-    if pytest_asyncio is not None:
-        return cast(F, pytest_asyncio.fixture(func))
+    if _asyncio_fixture is not None:
+        return cast(F, _asyncio_fixture(func))
 
-    def missing() -> None:  # pragma: no cover
+    def missing() -> None:
         pytest.fail(f"the {func.__name__} fixture of aiodock needs pytest-asyncio installed")
 
     return cast(F, pytest.fixture(name=func.__name__)(missing))
@@ -98,18 +104,38 @@ def _async_fixture(func: F) -> F:
 # --- session bookkeeping --------------------------------------------------------------
 
 
-def _session_is_alive(session: str) -> bool:
-    """Whether the pytest process that labelled an object still runs (on this host)."""
+def _session_is_dead(session: str, created: Any) -> bool:
+    """Whether the pytest session that labelled an object is over: on this host, when its
+    process is gone; on another host (a shared daemon), when the object is older than
+    :data:`FOREIGN_SESSION_TTL`, since that host's processes cannot be checked from here."""
     host, _, pid = session.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) <= 0:
-        return False
+    if host != socket.gethostname():
+        age = _age(created)
+        return not host or (age is not None and age > FOREIGN_SESSION_TTL)
+    if not pid.isdigit() or int(pid) <= 0:
+        return True
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
-        return False
-    except PermissionError:
         return True
-    return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _age(created: Any) -> float | None:
+    """Seconds since a creation time as the daemon lists it: Unix seconds (containers,
+    images) or RFC 3339 text (networks, volumes)."""
+    if isinstance(created, (int, float)) and not isinstance(created, bool):
+        return time.time() - created
+    match = _RFC3339.match(created) if isinstance(created, str) else None
+    if match is not None:
+        seconds, fraction, zone = match.groups()
+        zone = "+00:00" if zone in (None, "Z") else zone
+        micros = (fraction or ".")[1:7].ljust(6, "0")  # Python 3.10 wants six digits
+        stamp = datetime.fromisoformat(f"{seconds}.{micros}{zone}")
+        return time.time() - stamp.timestamp()
+    return None
 
 
 def _run_in_thread(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -139,8 +165,10 @@ async def remove_session_objects(
         raise InvalidArgument("remove_session_objects needs test, session or dead_sessions")
     filters = {"label": [label]}
 
-    def wanted(labels: Mapping[str, str] | None) -> bool:
-        return not dead_sessions or not _session_is_alive((labels or {}).get(SESSION_LABEL, ""))
+    def wanted(labels: Mapping[str, str] | None, created: Any) -> bool:
+        if not dead_sessions:
+            return True
+        return _session_is_dead((labels or {}).get(SESSION_LABEL, ""), created)
 
     failures: list[str] = []
 
@@ -153,18 +181,18 @@ async def remove_session_objects(
             failures.append(f"{what}: {exc}")
 
     for container in await docker.containers.list(all=True, filters=filters):
-        if wanted(container.labels):
+        if wanted(container.labels, container.attrs.get("Created")):
             await attempt(
                 f"container {container.short_id}", container.remove(force=True, volumes=True)
             )
     for network in await docker.networks.list(filters=filters):
-        if wanted(network.labels):
+        if wanted(network.labels, network.attrs.get("Created")):
             await attempt(f"network {network.name}", network.remove())
     for volume in await docker.volumes.list(filters=filters):
-        if wanted(volume.labels):
+        if wanted(volume.labels, volume.attrs.get("CreatedAt")):
             await attempt(f"volume {volume.name}", volume.remove(force=True))
     for image in await docker.images.list(all=True, filters=filters, sparse=True):
-        if wanted(image.labels):
+        if wanted(image.labels, image.attrs.get("Created")):
             await attempt(f"image {image.short_id}", docker.images.remove(image.id, force=True))
     return failures
 
@@ -359,6 +387,7 @@ def docker_image(
         **build_kwargs: Any,
     ) -> Image:
         labels = _merge_labels(build_kwargs.pop("labels", None), docker_labels)
+        build_kwargs.setdefault("forcerm", True)  # no intermediate container left on failure
         if tag is None:
             tag = f"{_unique_name(docker_labels, 'image', counter)}:latest"
         if isinstance(source, str) and ("\n" in source or _DOCKERFILE_START.match(source)):

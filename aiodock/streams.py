@@ -57,6 +57,7 @@ class ResponseStream(Generic[T]):
         self._decoder = decoder
         self._what = what
         self._resp: StreamSource | None = None
+        self._feed: Callable[[bytes], list[Any]] = decoder.feed
         self._items: list[T] = []
         self._index = 0
         self._finished = False
@@ -91,7 +92,7 @@ class ResponseStream(Generic[T]):
                         self._index = 0
                         return True
                     return False
-                decoded = self._decoder.feed(chunk)
+                decoded = self._feed(chunk)
                 if decoded:
                     self._items = self._convert(decoded)
                     self._index = 0
@@ -168,8 +169,23 @@ class FrameStream(ResponseStream[Frame]):
     """Output of logs, attach or exec: :class:`Frame` objects in the order they were written."""
 
     def __init__(self, docker: Docker, opener: Opener, *, tty: bool, what: str) -> None:
-        super().__init__(docker, opener, RawDecoder() if tty else FrameDecoder(), what)
+        decoder = RawDecoder() if tty else FrameDecoder()
+        super().__init__(docker, opener, decoder, what)
+        self._merging = decoder.feed_merged
         self.tty = tty
+
+    def _merge_frames(self) -> None:
+        """From now on, decode consecutive frames of one stream into one frame."""
+        self._feed = self._merging
+
+    async def chunks(self) -> AsyncIterator[Frame]:
+        """The output as it arrives, consecutive frames of one stream merged into one
+        :class:`Frame`: the cheapest way through raw bytes when frame boundaries do not
+        matter (a log of short lines comes as a few large frames, not one per line)."""
+        self._merge_frames()
+        async for frames in self.batches():
+            for frame in frames:
+                yield frame
 
     def _convert(self, items: list[Any]) -> list[Frame]:
         for frame in items:
@@ -182,13 +198,17 @@ class FrameStream(ResponseStream[Frame]):
 
     async def read(self) -> bytes:
         """Every byte of every stream, in order, until the stream ends."""
+        self._merge_frames()
         parts: list[bytes] = []
+        append = parts.append
         async for frames in self.batches():
-            parts.extend(frame.data for frame in frames)
+            for frame in frames:
+                append(frame.data)
         return b"".join(parts)
 
     async def demux(self) -> tuple[bytes, bytes]:
         """``(stdout, stderr)`` until the stream ends."""
+        self._merge_frames()
         out: list[bytes] = []
         err: list[bytes] = []
         async for frames in self.batches():
@@ -202,18 +222,26 @@ class FrameStream(ResponseStream[Frame]):
         """Text lines as ``(stream, line)``, each stream split on its own, lines and characters
         reassembled across frames; a last line without a newline is yielded at the end."""
         decoders: dict[StreamType, codecs.IncrementalDecoder] = {}
-        partial: dict[StreamType, str] = {}
+        partial: dict[StreamType, list[str]] = {}  # pieces of each stream's unfinished line
 
         def split(stream: StreamType, text: str) -> list[tuple[StreamType, str]]:
-            text = partial.pop(stream, "") + text
+            if "\n" not in text:  # a long line keeps its pieces: no quadratic re-joining
+                if text:
+                    partial.setdefault(stream, []).append(text)
+                return []
             pieces = text.split("\n")
+            held = partial.pop(stream, None)
+            if held:
+                held.append(pieces[0])
+                pieces[0] = "".join(held)
             rest = pieces.pop()
             if rest:
-                partial[stream] = rest
+                partial[stream] = [rest]
             if keepends:
                 return [(stream, piece + "\n") for piece in pieces]
             return [(stream, piece[:-1] if piece.endswith("\r") else piece) for piece in pieces]
 
+        self._merge_frames()
         async for frames in self.batches():
             for stream, data in frames:
                 decoder = decoders.get(stream)
@@ -224,9 +252,9 @@ class FrameStream(ResponseStream[Frame]):
         for stream, decoder in decoders.items():
             tail = decoder.decode(b"", final=True)
             if tail:
-                partial[stream] = partial.get(stream, "") + tail
+                partial.setdefault(stream, []).append(tail)
         for stream, rest in partial.items():
-            yield stream, rest
+            yield stream, "".join(rest)
 
 
 class JSONStream(ResponseStream[T]):

@@ -46,7 +46,8 @@ async def watch(labels: list[str], since: str | None) -> None:
             async for event in stream:
                 if stream.reconnects != reconnects:
                     reconnects = stream.reconnects
-                    print(f"(reconnected after: {stream.last_error})", flush=True)
+                    cause = f" after: {stream.last_error}" if stream.last_error else ""
+                    print(f"(reconnected{cause})", flush=True)
                 if event.action in LIFECYCLE or event.action.startswith("health_status"):
                     print(describe(event), flush=True)
 

@@ -10,6 +10,7 @@ import os
 import sys
 
 from aiodock import Docker, StreamType
+from aiodock.progress import show_progress
 
 IMAGE = os.environ.get("AIODOCK_DEMO_IMAGE", "aiodock-test/busybox:latest")
 LABELS = {"aiodock.example": "quickstart"}
@@ -53,6 +54,21 @@ async def main() -> int:
             print(f"exited with status {status['StatusCode']}")
         finally:
             await container.remove(force=True)
+
+        # Build an image, showing its progress: bars on a terminal, plain lines otherwise.
+        image = await show_progress(
+            docker.images.build(
+                fileobj=f"FROM {IMAGE}\nRUN echo built by aiodock > /greeting\n",
+                tag="aiodock-demo/greeting:latest",
+                labels=LABELS,
+                network_mode="none",
+            )
+        )
+        try:
+            greeting = await docker.containers.run(image.id, ["cat", "/greeting"], remove=True)
+            print(f"built {image.short_id}: {greeting.decode().strip()!r}")
+        finally:
+            await docker.images.remove(image.id, force=True)
     return 0
 
 

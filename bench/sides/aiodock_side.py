@@ -67,9 +67,8 @@ async def exec_output(
     with meter:
         if api == "public":
             async with docker.exec.process(params["container"], params["cmd"]) as proc:
-                async for frames in proc.output.batches():
-                    for frame in frames:
-                        total += len(frame.data)
+                async for frame in proc.output.chunks():
+                    total += len(frame.data)
         else:
             stream = await _exec_stream(docker, params["container"], params["cmd"])
             async for frames in stream.batches():
@@ -184,9 +183,8 @@ async def follow(
             stream = container.logs(follow=True)
         else:
             stream = _logs_stream(docker, params["container"], follow=True)
-        async for frames in stream.batches():
-            for frame in frames:
-                counter.add(len(frame.data))
+        async for frame in stream.chunks():
+            counter.add(len(frame.data))
     return {"bytes": counter.total, "api": api}
 
 

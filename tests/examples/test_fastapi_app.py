@@ -101,10 +101,11 @@ async def test_logs_arrive_as_server_sent_events_while_they_are_written(
     ticks = [(at, data) for at, kind, data in events if kind == "stdout"]
     assert [data for _, data in ticks] == [f"tick {i}" for i in range(1, 13)]
     assert [(kind, data) for _, kind, data in events[-2:]] == [("stderr", "done"), ("end", "")]
-    # Delivered as written, not all at once at the end: the last ticks come ~0.2 s apart
-    # and the first ones were in the client's hands well before the container exited.
-    assert ticks[-1][0] - ticks[-5][0] >= 0.5
-    assert exited - ticks[5][0] >= 0.8
+    # Delivered as written, not all at once at the end: the last ticks reach the client
+    # about 0.2 s apart (a late start can only bunch up the first ones), and the client
+    # has tick 10 while the container still runs (it exits about 0.6 s later).
+    assert ticks[-1][0] - ticks[-4][0] >= 0.4
+    assert exited - ticks[-3][0] >= 0.25
 
 
 async def test_stats_stream_as_json_lines(

@@ -97,6 +97,24 @@ async def test_30mb_output_streams_exactly(container: Container) -> None:
     assert err.split()[0].decode() == digest.hexdigest()
 
 
+async def test_unread_output_pauses_reading_then_resumes_without_loss(
+    container: Container,
+) -> None:
+    size = 24 * 1024 * 1024
+    async with container.exec(["head", "-c", str(size), "/dev/zero"]) as proc:
+        protocol = proc.connection._protocol
+        for _ in range(1000):  # nobody reads: the connection stops reading at its high water
+            if protocol.reading_paused:
+                break
+            await asyncio.sleep(0.01)
+        assert protocol.reading_paused
+        assert protocol.buffered < size
+        data = await proc.stdout.read()
+        assert len(data) == size
+        assert data.count(0) == size
+        assert await proc.wait() == 0
+
+
 async def test_tty_resize_is_seen_by_stty(container: Container) -> None:
     async with container.exec(["sh", "-c", "read line; stty size"], stdin=True, tty=True) as proc:
         assert proc.tty

@@ -5,17 +5,26 @@ also when a test fails."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import textwrap
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from aiodock import Docker
-from aiodock.pytest_plugin import SESSION_LABEL
+from aiodock.pytest_plugin import (
+    FOREIGN_SESSION_TTL,
+    SESSION_ID,
+    SESSION_LABEL,
+    VolumeFactory,
+    _session_is_dead,
+)
 
 from ..conftest import TEST_IMAGE
 
@@ -130,3 +139,56 @@ async def test_a_new_test_file_passes_in_a_fresh_venv_and_leaves_nothing(
     assert "1 failed, 2 passed" in done.stdout
     assert "failing on purpose" in done.stdout
     assert await labelled(docker, session) == []
+
+
+def test_without_pytest_asyncio_pytest_still_runs_and_the_fixtures_say_why_not(
+    venv: Path, tmp_path: Path
+) -> None:
+    # Last user of the module's venv: it takes pytest-asyncio away from it.
+    python = str(venv / "bin" / "python")
+    uninstall = [python, "-m", "pip", "uninstall", "-q", "-y", "pytest-asyncio"]
+    subprocess.run(uninstall, check=True, capture_output=True, timeout=120)
+    (tmp_path / "test_plain.py").write_text(
+        "def test_plain():\n    pass\n\n\ndef test_docker(docker):\n    pass\n"
+    )
+    done, _ = run_pytest(venv, tmp_path)
+    assert done.returncode == 1, done.stdout
+    assert "1 passed, 1 error" in done.stdout
+    assert "the docker fixture of aiodock needs pytest-asyncio installed" in done.stdout
+
+
+async def test_this_suites_own_docker_fixture_wins_over_the_plugins(
+    request: pytest.FixtureRequest, docker: Docker
+) -> None:
+    # tests/conftest.py's `docker` (which needs `daemon`) shadows the plugin's `docker`
+    # (which needs the plugin's session fixture).
+    assert "daemon" in request.fixturenames
+    assert "_aiodock_session" not in request.fixturenames
+
+
+async def test_the_plugins_factories_work_with_this_suites_client(
+    request: pytest.FixtureRequest, docker: Docker, docker_volume: VolumeFactory
+) -> None:
+    volume = await docker_volume()
+    assert "daemon" in request.fixturenames
+    assert volume.labels[SESSION_LABEL] == f"{socket.gethostname()}:{os.getpid()}"
+    assert (await docker.volumes.get(volume.name)).name == volume.name
+
+
+def test_which_sessions_count_as_dead() -> None:
+    host = socket.gethostname()
+    now = time.time()
+    assert not _session_is_dead(SESSION_ID, now)  # this very process
+    assert not _session_is_dead(f"{host}:1", 0)  # pid 1 is always there
+    assert _session_is_dead(f"{host}:0", now)  # no process has pid 0
+    assert _session_is_dead("", now)  # not labelled by a session at all
+    # Another host's session: its processes cannot be checked, so only age counts, in the
+    # forms the daemon lists creation times in (Unix seconds, RFC 3339 with nanoseconds).
+    assert not _session_is_dead("ci-runner-7:4242", now - 60)
+    assert _session_is_dead("ci-runner-7:4242", now - FOREIGN_SESSION_TTL - 60)
+    old = datetime.fromtimestamp(now - FOREIGN_SESSION_TTL - 60, timezone.utc)
+    assert _session_is_dead("ci-runner-7:4242", old.strftime("%Y-%m-%dT%H:%M:%S.123456789Z"))
+    assert _session_is_dead("ci-runner-7:4242", old.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
+    recent = datetime.fromtimestamp(now - 60, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.5Z")
+    assert not _session_is_dead("ci-runner-7:4242", recent)
+    assert not _session_is_dead("ci-runner-7:4242", "not a time")

@@ -1,0 +1,56 @@
+"""aiodock.progress on real daemon streams, as the quickstart uses it: a build's result is
+returned, a failed build raises after its steps were shown."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from aiodock import BuildError, Docker
+from aiodock.progress import show_progress
+
+
+def step_shown(lines: list[str], instruction: str) -> bool:
+    """Whether the classic builder's line for step 2 (of however many: each build label
+    adds a LABEL step) was shown."""
+    return any(line.startswith("Step 2/") and line.endswith(f" : {instruction}") for line in lines)
+
+
+async def test_a_build_shows_its_steps_and_returns_the_image(
+    docker: Docker, test_image: str, labels: dict[str, str]
+) -> None:
+    out = io.StringIO()
+    image = await show_progress(
+        docker.images.build(
+            fileobj=f"FROM {test_image}\nRUN echo shown > /f\n",
+            labels=labels,
+            network_mode="none",
+        ),
+        mode="plain",
+        file=out,
+    )
+    try:
+        lines = out.getvalue().splitlines()
+        assert step_shown(lines, "RUN echo shown > /f")
+        assert f"Successfully built {image.short_id}" in lines
+        assert image.labels == labels
+    finally:
+        await docker.images.remove(image.id, force=True)
+
+
+async def test_a_failed_build_raises_after_showing_its_steps(
+    docker: Docker, test_image: str, labels: dict[str, str]
+) -> None:
+    out = io.StringIO()
+    build = docker.images.build(
+        fileobj=f"FROM {test_image}\nRUN echo about to fail && exit 3\n",
+        labels=labels,
+        network_mode="none",
+        forcerm=True,
+    )
+    with pytest.raises(BuildError, match="returned a non-zero code: 3"):
+        await show_progress(build, mode="plain", file=out)
+    lines = out.getvalue().splitlines()
+    assert step_shown(lines, "RUN echo about to fail && exit 3")
+    assert "about to fail" in lines
