@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, overload
 
 import aiohttp
 
-from .decoders import Frame, FrameDecoder, RawDecoder, StreamType
+from .decoders import Frame, StreamType
 from .errors import (
     APIError,
     ContainerError,
@@ -778,16 +778,7 @@ class ByteStream(ResponseStream[bytes]):
         return total
 
 
-class _ContainerOutput(FrameStream):
-    """Logs or attach output of a container whose TTY setting may only be known on opening."""
-
-    def _set_tty(self, tty: bool) -> None:
-        if tty != self.tty:
-            self.tty = tty
-            self._decoder = RawDecoder() if tty else FrameDecoder()
-
-
-class RunOutput(_ContainerOutput):
+class RunOutput(FrameStream):
     """Output of ``containers.run(..., stream=True)``, live while the container runs.
 
     Yields :class:`Frame` objects of the streams asked for (``stdout``/``stderr``), with
@@ -1187,22 +1178,22 @@ class Container(Resource):
 
     # --- output -------------------------------------------------------------------------
 
-    def _output(self, what: str, open_response: Opener) -> _ContainerOutput:
+    def _output(self, what: str, open_response: Opener) -> FrameStream:
         tty = self._known_tty()
         if tty is not None:
-            return _ContainerOutput(self._docker, open_response, tty=tty, what=what)
+            return FrameStream(self._docker, open_response, tty=tty, what=what)
         # The TTY setting decides the framing: look it up when the stream opens. The
         # opener holds the stream weakly, so that dropping the stream still closes it.
-        stream_ref: weakref.ref[_ContainerOutput] | None = None
+        stream_ref: weakref.ref[FrameStream] | None = None
 
         async def opener() -> StreamSource:
             await self.reload()
             stream = stream_ref() if stream_ref is not None else None
             if stream is not None:
-                stream._set_tty(bool(self._known_tty()))
+                stream.set_tty(bool(self._known_tty()))
             return await open_response()
 
-        stream = _ContainerOutput(self._docker, opener, tty=False, what=what)
+        stream = FrameStream(self._docker, opener, tty=False, what=what)
         stream_ref = weakref.ref(stream)
         return stream
 

@@ -174,6 +174,18 @@ class FrameStream(ResponseStream[Frame]):
         self._merging = decoder.feed_merged
         self.tty = tty
 
+    def set_tty(self, tty: bool) -> None:
+        """Switch between multiplexed and raw decoding, before the first byte is read
+        (for callers that learn the TTY setting only when the stream opens)."""
+        if tty == self.tty:
+            return
+        merging = self._feed == self._merging
+        decoder = RawDecoder() if tty else FrameDecoder()
+        self._decoder = decoder
+        self._merging = decoder.feed_merged
+        self._feed = decoder.feed_merged if merging else decoder.feed
+        self.tty = tty
+
     def _merge_frames(self) -> None:
         """From now on, decode consecutive frames of one stream into one frame."""
         self._feed = self._merging
