@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .errors import DockerError, InvalidArgument
 from .reference import HUB_HOSTS, INDEX_NAME, parse_reference
+from .utils import timeout_after
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -233,7 +234,8 @@ async def run_helper(helper: str, action: str, payload: str) -> str:
             f"credential helper {program} cannot run: {exc.strerror or exc}"
         ) from None
     try:
-        out, err = await asyncio.wait_for(proc.communicate(payload.encode()), HELPER_TIMEOUT)
+        async with timeout_after(HELPER_TIMEOUT):
+            out, err = await proc.communicate(payload.encode())
     except (TimeoutError, asyncio.TimeoutError):
         proc.kill()
         await proc.wait()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import warnings
 from collections.abc import Mapping
 from types import TracebackType
@@ -22,7 +21,15 @@ from .errors import (
     InvalidArgument,
     api_error,
 )
-from .utils import QueryValue, TimeSpec, encode_filters, query, to_timestamp, version_tuple
+from .utils import (
+    QueryValue,
+    TimeSpec,
+    encode_filters,
+    query,
+    timeout_after,
+    to_timestamp,
+    version_tuple,
+)
 
 if TYPE_CHECKING:
     from .events import EventStream
@@ -47,36 +54,6 @@ STREAM_READ_BUFSIZE: Final = 1024 * 1024
 """aiohttp's ``read_bufsize`` for the session: how much a response buffers before pausing."""
 
 _DEFAULT: Any = object()
-
-if sys.version_info >= (3, 11):
-    _timeout = asyncio.timeout
-else:  # pragma: no cover - Python 3.10
-    from contextlib import asynccontextmanager
-
-    @asynccontextmanager
-    async def _timeout(delay: float | None) -> Any:
-        if delay is None:
-            yield
-            return
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
-        assert task is not None
-        fired = False
-
-        def fire() -> None:
-            nonlocal fired
-            fired = True
-            task.cancel()
-
-        handle = loop.call_later(delay, fire)
-        try:
-            yield
-        except asyncio.CancelledError:
-            if fired:
-                raise TimeoutError from None
-            raise
-        finally:
-            handle.cancel()
 
 
 class Docker:
@@ -253,7 +230,7 @@ class Docker:
         url = await self.url(path, versioned=versioned)
         try:
             if stream:
-                async with _timeout(timeout):
+                async with timeout_after(timeout):
                     resp = await self.session.request(
                         method,
                         url,

@@ -44,7 +44,15 @@ from .types.containers import (
     RestartPolicy,
     Ulimit,
 )
-from .utils import Filters, QueryValue, TimeSpec, encode_filters, parse_bytes, to_timestamp
+from .utils import (
+    Filters,
+    QueryValue,
+    TimeSpec,
+    encode_filters,
+    parse_bytes,
+    timeout_after,
+    to_timestamp,
+)
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -1097,7 +1105,8 @@ class Container(Resource):
             result: dict[str, Any] = await request
             return result
         try:
-            result = await asyncio.wait_for(request, limit)
+            async with timeout_after(limit):
+                result = await request
         except asyncio.TimeoutError as exc:
             if isinstance(exc, DockerTimeoutError):
                 raise

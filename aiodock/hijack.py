@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import DockerConnectionError, DockerError, DockerTimeoutError, api_error
-from .utils import QueryValue, query
+from .utils import QueryValue, query, timeout_after
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -548,7 +548,8 @@ async def _read_error_body(conn: HijackedConnection, head: ResponseHead, limit: 
             data.extend(chunk)
 
     try:
-        body = await asyncio.wait_for(collect(), limit)
+        async with timeout_after(limit):
+            body = await collect()
     except (asyncio.TimeoutError, DockerError):
         body = None
     if body is not None:
@@ -621,7 +622,8 @@ async def hijack(
         else:
             assert address.host is not None and address.port is not None
             connecting = loop.create_connection(lambda: protocol, address.host, address.port)
-        await asyncio.wait_for(connecting, docker._connect_timeout)
+        async with timeout_after(docker._connect_timeout):
+            await connecting
     except asyncio.TimeoutError:
         raise DockerTimeoutError(
             f"{what}: connecting to the daemon at {address.display} timed out"
@@ -633,7 +635,8 @@ async def hijack(
     conn = HijackedConnection(docker, protocol, what)
     try:
         protocol.send(request)
-        await asyncio.wait_for(protocol.wait_head(), docker._timeout)
+        async with timeout_after(docker._timeout):
+            await protocol.wait_head()
         head = conn.head
         if head.status not in (101, 200):
             raw = await _read_error_body(conn, head, docker._timeout or 10.0)

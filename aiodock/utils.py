@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -140,3 +143,40 @@ def version_tuple(version: str) -> tuple[int, ...]:
         return tuple(int(part) for part in version.split("."))
     except ValueError:
         raise InvalidArgument(f"{version!r} is not an API version like 1.41") from None
+
+
+def timeout_after(delay: float | None) -> AbstractAsyncContextManager[None]:
+    """``async with timeout_after(seconds):`` raises ``TimeoutError`` when the block takes
+    longer; ``None`` means no limit.
+
+    Used instead of ``asyncio.wait_for``, which on Python 3.10 and 3.11 can swallow a
+    cancellation that arrives just as the awaited operation completes.
+    """
+    if sys.version_info >= (3, 11):
+        return asyncio.timeout(delay)
+    return _timeout_fallback(delay)  # pragma: no cover - Python 3.10
+
+
+@asynccontextmanager
+async def _timeout_fallback(delay: float | None) -> AsyncIterator[None]:  # pragma: no cover
+    if delay is None:
+        yield
+        return
+    task = asyncio.current_task()
+    assert task is not None
+    fired = False
+
+    def fire() -> None:
+        nonlocal fired
+        fired = True
+        task.cancel()
+
+    handle = asyncio.get_running_loop().call_later(delay, fire)
+    try:
+        yield
+    except asyncio.CancelledError:
+        if fired:
+            raise TimeoutError from None
+        raise
+    finally:
+        handle.cancel()
