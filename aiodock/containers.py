@@ -13,6 +13,7 @@ import binascii
 import difflib
 import io
 import json
+import math
 import re
 import shlex
 import weakref
@@ -1061,7 +1062,7 @@ class Container(Resource):
     async def stop(self, timeout: float | None = None) -> None:
         """Stop it: the stop signal, then SIGKILL after ``timeout`` seconds (the container's
         ``stop_timeout``, else 10, when ``None``). A no-op if it is not running."""
-        params = {"t": _seconds(timeout, "timeout")} if timeout is not None else None
+        params = {"t": _whole_seconds(timeout, "timeout")} if timeout is not None else None
         try:
             await self._docker._call("POST", f"{self._path}/stop", params=params, timeout=None)
         except NotModified:
@@ -1069,7 +1070,7 @@ class Container(Resource):
 
     async def restart(self, timeout: float | None = None) -> None:
         """Restart it, killing it after ``timeout`` seconds if it does not stop."""
-        params = {"t": _seconds(timeout, "timeout")} if timeout is not None else None
+        params = {"t": _whole_seconds(timeout, "timeout")} if timeout is not None else None
         await self._docker._call("POST", f"{self._path}/restart", params=params, timeout=None)
 
     async def kill(self, signal: str | int | None = None) -> None:
@@ -1452,6 +1453,11 @@ def _seconds(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise _fail(name, "a number of seconds >= 0", value)
     return value
+
+
+def _whole_seconds(value: Any, name: str) -> int:
+    """Seconds for parameters the daemon reads as an integer, rounded up (0.5 s -> 1 s)."""
+    return math.ceil(_seconds(value, name))
 
 
 _LIST_FILTERS = (

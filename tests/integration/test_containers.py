@@ -85,10 +85,10 @@ async def test_start_stop_restart_kill_pause(make: Make) -> None:
     await container.reload()
     assert container.status == "paused"
     await container.unpause()
-    await container.restart(timeout=1)
+    await container.restart(timeout=0.5)  # fractions are rounded up to whole seconds
     await container.reload()
     assert container.status == "running" and container.attrs["RestartCount"] == 0
-    await container.stop(timeout=5)
+    await container.stop(timeout=5.0)
     await container.reload()
     assert container.status == "exited" and container.exit_code == 143  # SIGTERM via init
     await container.stop()  # already stopped: a no-op
