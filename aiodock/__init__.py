@@ -3,38 +3,86 @@
 __version__ = "0.1.0"
 
 from .client import MAX_API_VERSION, Docker
+from .configs import Config
 from .connection import TLSConfig
+from .containers import Container
 from .decoders import Frame, StreamType
 from .errors import (
     APIError,
+    BadRequest,
     BuildError,
     Conflict,
     ContainerError,
+    ContainerNotFound,
+    CredentialError,
     DockerConnectionError,
     DockerError,
     DockerTimeoutError,
+    Forbidden,
+    HealthTimeoutError,
     ImageNotFound,
     InvalidArgument,
     NotFound,
+    NotModified,
+    OutOfSequence,
+    ServerError,
+    ServiceNotConverged,
+    ServiceUnavailable,
+    StreamDecodeError,
+    Unauthorized,
+    UnhealthyError,
 )
 from .events import Event
+from .exec import ExecResult
+from .images import Image
+from .networks import Network
+from .nodes import Node
+from .process import Process
+from .secrets import Secret
+from .services import Service
+from .tasks import Task
+from .volumes import Volume
 
 __all__ = [
     "MAX_API_VERSION",
     "APIError",
+    "BadRequest",
     "BuildError",
+    "Config",
     "Conflict",
+    "Container",
     "ContainerError",
+    "ContainerNotFound",
+    "CredentialError",
     "Docker",
     "DockerConnectionError",
     "DockerError",
     "DockerTimeoutError",
     "Event",
+    "ExecResult",
+    "Forbidden",
     "Frame",
+    "HealthTimeoutError",
+    "Image",
     "ImageNotFound",
     "InvalidArgument",
+    "Network",
+    "Node",
     "NotFound",
+    "NotModified",
+    "OutOfSequence",
+    "Process",
+    "Secret",
+    "ServerError",
+    "Service",
+    "ServiceNotConverged",
+    "ServiceUnavailable",
+    "StreamDecodeError",
     "StreamType",
     "TLSConfig",
+    "Task",
+    "Unauthorized",
+    "UnhealthyError",
+    "Volume",
     "__version__",
 ]

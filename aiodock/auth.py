@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from .errors import DockerError, InvalidArgument
+from .errors import CredentialError, InvalidArgument
 from .reference import HUB_HOSTS, INDEX_NAME, parse_reference
 from .utils import timeout_after
 
@@ -50,10 +50,6 @@ HELPER_TIMEOUT: Final = 30.0
 _FIELDS: Final = ("username", "password", "auth", "email", "serveraddress", "identitytoken")
 _FIELDS_LOWER: Final = {name.lower(): name for name in (*_FIELDS, "registrytoken")}
 _TOKEN_USER: Final = "<token>"
-
-
-class CredentialError(DockerError):
-    """A credential helper failed, or the docker configuration cannot be read."""
 
 
 @dataclass(frozen=True)

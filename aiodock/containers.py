@@ -29,10 +29,12 @@ from .errors import (
     ContainerError,
     DockerError,
     DockerTimeoutError,
+    HealthTimeoutError,
     ImageNotFound,
     InvalidArgument,
     NotFound,
     NotModified,
+    UnhealthyError,
 )
 from .reference import split_tag
 from .resource import Manager, Resource, path_id
@@ -76,22 +78,6 @@ __all__ = [
 
 
 # --- errors -------------------------------------------------------------------------------
-
-
-class UnhealthyError(DockerError):
-    """A container became unhealthy (or stopped) while :meth:`Container.wait_healthy` waited.
-
-    ``status`` is the last health status seen, ``output`` the last check's output.
-    """
-
-    def __init__(self, message: str, *, status: str, output: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.output = output
-
-
-class HealthTimeoutError(UnhealthyError, DockerTimeoutError):
-    """The container was not healthy within the time given."""
 
 
 # --- keyword translation (pure) -----------------------------------------------------------

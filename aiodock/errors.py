@@ -154,3 +154,40 @@ class BuildError(DockerError):
         super().__init__(reason)
         self.reason = reason
         self.build_log = build_log
+
+
+class CredentialError(DockerError):
+    """A credential helper failed, or the docker configuration cannot be read."""
+
+
+class UnhealthyError(DockerError):
+    """A container became unhealthy (or stopped) while :meth:`Container.wait_healthy` waited.
+
+    ``status`` is the last health status seen, ``output`` the last check's output.
+    """
+
+    def __init__(self, message: str, *, status: str, output: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.output = output
+
+
+class HealthTimeoutError(UnhealthyError, DockerTimeoutError):
+    """The container was not healthy within the time given."""
+
+
+class OutOfSequence(Conflict):
+    """A versioned update (service, node, swarm, secret, config) was refused because the
+    object changed after it was read: reload it and apply the change again."""
+
+
+class ServiceNotConverged(DockerError):
+    """A service cannot reach its desired state: an update paused, or tasks failed.
+
+    ``tasks`` holds the failing tasks' inspect dicts, ``errors`` their ``Status.Err``.
+    """
+
+    def __init__(self, message: str, *, tasks: list[dict[str, Any]], errors: list[str]) -> None:
+        super().__init__(message)
+        self.tasks = tasks
+        self.errors = errors

@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .errors import DockerTimeoutError, InvalidArgument, NotFound
+from .errors import DockerTimeoutError, InvalidArgument, NotFound, ServiceNotConverged
 from .resource import Manager, Resource, path_id
 from .streams import FrameStream
-from .swarm import ServiceNotConverged, versioned
+from .swarm import versioned
 from .tasks import Task, logs_params
 from .types.swarm import (
     ContainerSpec,

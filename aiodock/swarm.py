@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .errors import APIError, Conflict, DockerError, InvalidArgument
+from .errors import APIError, InvalidArgument, OutOfSequence
 from .resource import Manager
 from .types.swarm import SwarmSpec, to_json
 
@@ -13,23 +13,6 @@ if TYPE_CHECKING:
     from .client import Docker
 
 T = TypeVar("T")
-
-
-class OutOfSequence(Conflict):
-    """A versioned update (service, node, swarm, secret, config) was refused because the
-    object changed after it was read: reload it and apply the change again."""
-
-
-class ServiceNotConverged(DockerError):
-    """A service cannot reach its desired state: an update paused, or tasks failed.
-
-    ``tasks`` holds the failing tasks' inspect dicts, ``errors`` their ``Status.Err``.
-    """
-
-    def __init__(self, message: str, *, tasks: list[dict[str, Any]], errors: list[str]) -> None:
-        super().__init__(message)
-        self.tasks = tasks
-        self.errors = errors
 
 
 async def versioned(call: Awaitable[T], what: str) -> T:

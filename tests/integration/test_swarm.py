@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from aiodock import Docker, DockerTimeoutError, InvalidArgument, types
-from aiodock.errors import APIError, NotFound
-from aiodock.swarm import OutOfSequence, ServiceNotConverged
+from aiodock.errors import APIError, NotFound, OutOfSequence, ServiceNotConverged
 
 from ..conftest import LABEL, RUN_ID, RUN_LABEL
 
