@@ -59,6 +59,7 @@ from .utils import (
 
 if TYPE_CHECKING:
     from .client import Docker
+    from .exec import ExecResult
     from .images import Image
     from .process import ProcessStarter
 
@@ -1420,11 +1421,12 @@ class Container(Resource):
 
     def exec(self, cmd: str | Sequence[str], **kwargs: Any) -> ProcessStarter:
         """Run a command in the container as a process (``async with container.exec(...) as
-        proc``); see :mod:`aiodock.exec`."""
+        proc``); takes the keywords of :meth:`aiodock.exec.ExecManager.process`."""
         return self._docker.exec.process(self.id, cmd, **kwargs)
 
-    async def exec_run(self, cmd: str | Sequence[str], **kwargs: Any) -> Any:
-        """Run a command to completion; returns an ``ExecResult`` (exit code, output)."""
+    async def exec_run(self, cmd: str | Sequence[str], **kwargs: Any) -> ExecResult:
+        """Run a command to completion; returns an ``ExecResult`` (exit code, output).
+        Takes the keywords of :meth:`aiodock.exec.ExecManager.run` (docker-py's)."""
         return await self._docker.exec.run(self.id, cmd, **kwargs)
 
     def attach(self, **kwargs: Any) -> ProcessStarter:
