@@ -5,12 +5,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
+from .errors import InvalidArgument
+
 if TYPE_CHECKING:
     from .client import Docker
 
 
 def path_id(value: str) -> str:
-    """An object id or name made safe for a URL path segment (``/`` kept for image names)."""
+    """An object id or name made safe for a URL path segment (``/`` kept for image names).
+
+    An empty or non-string value raises :class:`InvalidArgument`: it would address a
+    different endpoint (``/containers//json`` is the list).
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgument(f"an id or name is required, not {value!r}")
     return quote(value, safe="/:@")
 
 

@@ -99,3 +99,4 @@ def test_tls_config_checks_files(tmp_path: Path) -> None:
         TLSConfig(ca_cert=tmp_path / "missing.pem")
     with pytest.raises(InvalidArgument, match="go together"):
         TLSConfig(client_cert=tmp_path / "c.pem")
+
