@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import warnings
-from collections.abc import Mapping
-from types import TracebackType
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
@@ -22,6 +22,7 @@ from .errors import (
     api_error,
 )
 from .utils import (
+    AsyncClosing,
     QueryValue,
     TimeSpec,
     encode_filters,
@@ -33,6 +34,7 @@ from .utils import (
 
 if TYPE_CHECKING:
     from .events import EventStream
+    from .ssh import SSHTunnel
     from .utils import Filters
 
 from .configs import ConfigManager
@@ -41,6 +43,7 @@ from .exec import ExecManager
 from .images import ImageManager
 from .networks import NetworkManager
 from .nodes import NodeManager
+from .plugins import PluginManager
 from .secrets import SecretManager
 from .services import ServiceManager
 from .swarm import Swarm
@@ -56,13 +59,17 @@ STREAM_READ_BUFSIZE: Final = 1024 * 1024
 _DEFAULT: Any = object()
 
 
-class Docker:
+class Docker(AsyncClosing):
     """An asyncio client of one Docker daemon.
 
-    ``url`` is ``unix:///path``, ``tcp://host:port`` or ``http(s)://host:port``; by default
-    DOCKER_HOST, else ``unix:///var/run/docker.sock``. ``tls`` is a :class:`TLSConfig`,
-    ``True``/``False``, or ``None`` to read DOCKER_TLS_VERIFY/DOCKER_CERT_PATH as the docker
-    CLI does. ``api_version`` pins the version instead of negotiating it. ``timeout`` bounds
+    ``url`` is ``unix:///path``, ``tcp://host:port``, ``http(s)://host:port`` or
+    ``ssh://[user@]host[:port]``; ``context`` names a docker CLI context instead. By
+    default, as the docker CLI: DOCKER_HOST, else DOCKER_CONTEXT, else the CLI's current
+    context, else ``unix:///var/run/docker.sock``. ``tls`` is a :class:`TLSConfig`,
+    ``True``/``False``, or ``None`` to take it from the context or from
+    DOCKER_TLS_VERIFY/DOCKER_CERT_PATH. ``ssh_options`` are extra arguments of the ``ssh``
+    command that tunnels to an ``ssh://`` daemon (e.g. ``["-i", "key"]``).
+    ``api_version`` pins the version instead of negotiating it. ``timeout`` bounds
     how long a request waits for the daemon to answer (streams that are merely quiet are not
     cut); ``connect_timeout`` bounds connecting. ``pool_size`` caps open connections.
 
@@ -79,12 +86,22 @@ class Docker:
         connect_timeout: float = 10.0,
         pool_size: int = 100,
         headers: Mapping[str, str] | None = None,
+        context: str | None = None,
+        ssh_options: Sequence[str] | None = None,
     ) -> None:
         if api_version is not None and api_version != "auto":
             version_tuple(api_version)
         if pool_size < 1:
             raise InvalidArgument("pool_size must be at least 1")
-        self.address: Address = parse_address(url, tls)
+        self.address: Address = parse_address(url, tls, context=context)
+        self._tunnel: SSHTunnel | None = None
+        if self.address.ssh is not None:
+            from .ssh import SSHTunnel
+
+            self._tunnel = SSHTunnel(
+                self.address.ssh, display=self.address.display, options=ssh_options or ()
+            )
+            self.address = dataclasses.replace(self.address, unix_path=self._tunnel.socket_path)
         self._pinned_version = None if api_version in (None, "auto") else api_version
         self._api_version: str | None = self._pinned_version
         self._version_lock: asyncio.Lock | None = None
@@ -107,6 +124,7 @@ class Docker:
         self.nodes = NodeManager(self)
         self.secrets = SecretManager(self)
         self.configs = ConfigManager(self)
+        self.plugins = PluginManager(self)
 
     def __repr__(self) -> str:
         return f"<Docker {self.address.display} api={self._api_version or '?'}>"
@@ -136,17 +154,8 @@ class Docker:
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
-
-    async def __aenter__(self) -> Docker:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+        if self._tunnel is not None:
+            await self._tunnel.close()
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
         if getattr(self, "_session", None) is not None and not self._closed:
@@ -192,6 +201,11 @@ class Docker:
 
     async def url(self, path: str, *, versioned: bool = True) -> URL:
         """The full URL of an API path (``/containers/json``)."""
+        tunnel = self._tunnel
+        if tunnel is not None and not tunnel.running:
+            if self._closed:
+                raise DockerError("this Docker client is closed")
+            await tunnel.start(self._connect_timeout)  # ssh:// daemons: before connecting
         if versioned:
             version = self._api_version or await self.negotiate_version()
             return self.address.base_url.with_path(f"/v{version}{path}", encoded=True)

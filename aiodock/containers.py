@@ -36,6 +36,7 @@ from .errors import (
     NotModified,
     UnhealthyError,
 )
+from .hijack import open_plain
 from .reference import split_tag
 from .resource import Manager, Resource, path_id
 from .streams import FrameStream, JSONStream, Opener, ResponseStream, StreamSource
@@ -1224,8 +1225,9 @@ class Container(Resource):
         }
         path = f"{self._path}/logs"
 
-        async def open_response() -> aiohttp.ClientResponse:
-            return await self._docker._request("GET", path, params=params, stream=True)
+        async def open_response() -> StreamSource:
+            # Our own connection: far cheaper than aiohttp when each line is an HTTP chunk.
+            return await open_plain(self._docker, "GET", path, params=params)
 
         return self._output(f"GET {path}", open_response)
 

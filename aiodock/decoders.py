@@ -278,3 +278,91 @@ class JSONStreamDecoder:
             return []
         values = self._decode_concatenated(tail)
         return values
+
+
+class ChunkedDecoder:
+    """Decoder of HTTP/1.1 chunked transfer coding: bytes in, body bytes out.
+
+    ``done`` turns true at the last (zero-size) chunk and its trailer; a stream that
+    ends before that was cut short.
+    """
+
+    __slots__ = ("_buf", "_crlf", "_remaining", "_trailer", "done")
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._remaining = 0  # bytes of the current chunk's data still to come
+        self._crlf = False  # the CRLF after a chunk's data is due
+        self._trailer = False  # past the last chunk: trailer lines until a blank one
+        self.done = False
+
+    def feed(self, data: bytes) -> bytes:
+        """Take the next bytes of the body as sent; return the data they carry."""
+        if self._buf:
+            data = self._buf + data
+            self._buf = b""
+        out: list[bytes] = []
+        append = out.append
+        find = data.find
+        pos = 0
+        n = len(data)
+        remaining = self._remaining
+        crlf = self._crlf
+        while pos < n and not self.done:
+            if remaining:  # the rest of a chunk that began in an earlier feed
+                end = pos + remaining
+                if end > n:
+                    append(data[pos:])
+                    remaining = end - n
+                    pos = n
+                    break
+                append(data[pos:end])
+                pos = end
+                remaining = 0
+                crlf = True
+            if crlf:
+                if n - pos < 2:
+                    break
+                if data[pos : pos + 2] != b"\r\n":
+                    raise StreamDecodeError("chunked body: missing line break after a chunk")
+                pos += 2
+                crlf = False
+                continue
+            line_end = find(b"\r\n", pos)
+            if line_end < 0:
+                if n - pos > 4096:
+                    raise StreamDecodeError("chunked body: chunk header line too long")
+                break
+            if self._trailer:
+                self.done = line_end == pos
+                pos = line_end + 2
+                continue
+            size = self._chunk_size(data[pos:line_end])
+            pos = line_end + 2
+            if size == 0:
+                self._trailer = True
+                continue
+            end = pos + size
+            if end + 2 <= n and data[end : end + 2] == b"\r\n":  # the common case: all here
+                append(data[pos:end])
+                pos = end + 2
+            else:
+                remaining = size
+        self._remaining = remaining
+        self._crlf = crlf
+        if pos < n and not self.done:
+            self._buf = data[pos:]
+        return out[0] if len(out) == 1 else b"".join(out)
+
+    @staticmethod
+    def _chunk_size(line: bytes) -> int:
+        try:
+            size = int(line, 16)
+        except ValueError:
+            try:  # chunk extensions: "size;name=value"
+                size = int(line.split(b";", 1)[0], 16)
+            except ValueError:
+                raise StreamDecodeError(f"chunked body: bad chunk size {line[:40]!r}") from None
+        if size < 0:
+            raise StreamDecodeError(f"chunked body: bad chunk size {line[:40]!r}")
+        return size

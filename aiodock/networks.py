@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidArgument
-from .resource import Manager, Resource, path_id
+from .resource import DriverResource, Manager, path_id
 from .types.networks import EndpointConfig, IPAMConfig
-from .utils import Filters, encode_filters
+from .utils import Filters, encode_filters, string_map
 
 if TYPE_CHECKING:
     from .containers import Container
@@ -30,39 +30,11 @@ def _container_id(container: Any) -> str:
     raise InvalidArgument(f"container: expected a Container or an id/name, got {container!r}")
 
 
-def _string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise InvalidArgument(f"{name} must be a mapping, not {type(value).__name__}")
-    return {str(key): str(item) for key, item in value.items()}
-
-
-class Network(Resource):
+class Network(DriverResource):
     """A network. ``attrs`` is the daemon's inspect data (``list()`` gives a smaller form
     without ``Containers``: :meth:`reload` fills it)."""
 
     inspect_path = "/networks/{id}"
-
-    @property
-    def name(self) -> str:
-        return str(self.attrs.get("Name") or "")
-
-    @property
-    def driver(self) -> str:
-        return str(self.attrs.get("Driver") or "")
-
-    @property
-    def scope(self) -> str:
-        return str(self.attrs.get("Scope") or "")
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return dict(self.attrs.get("Labels") or {})
-
-    @property
-    def options(self) -> dict[str, str]:
-        return dict(self.attrs.get("Options") or {})
 
     @property
     def ipam(self) -> dict[str, Any]:
@@ -172,9 +144,9 @@ class NetworkManager(Manager):
             "EnableIPv6": bool(enable_ipv6),
         }
         if options is not None:
-            body["Options"] = _string_map(options, "options")
+            body["Options"] = string_map(options, "options")
         if labels is not None:
-            body["Labels"] = _string_map(labels, "labels")
+            body["Labels"] = string_map(labels, "labels")
         if ipam is not None:
             if isinstance(ipam, IPAMConfig):
                 body["IPAM"] = ipam.to_dict()

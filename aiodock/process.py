@@ -27,6 +27,7 @@ from .errors import DockerConnectionError, InvalidArgument
 from .hijack import HijackedConnection, hijack
 from .resource import path_id
 from .streams import FrameStream
+from .utils import AsyncClosing
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -224,7 +225,7 @@ class OutputReader:
         return line
 
 
-class Process:
+class Process(AsyncClosing):
     """A process started by exec, or a container attached to (see module docs)."""
 
     def __init__(
@@ -377,17 +378,6 @@ class Process:
     @property
     def closed(self) -> bool:
         return self._conn.closed
-
-    async def __aenter__(self) -> Process:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
 
 class ProcessStarter:

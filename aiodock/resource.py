@@ -65,6 +65,35 @@ class Resource:
         return f"<{type(self).__name__}: {self.short_id}>"
 
 
+class DriverResource(Resource):
+    """Base of networks and volumes: named objects a driver made, with labels and options."""
+
+    @property
+    def name(self) -> str:
+        """The object's name."""
+        return str(self.attrs.get("Name") or "")
+
+    @property
+    def driver(self) -> str:
+        """The driver that made it."""
+        return str(self.attrs.get("Driver") or "")
+
+    @property
+    def scope(self) -> str:
+        """``local``, ``global`` or ``swarm``."""
+        return str(self.attrs.get("Scope") or "")
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The object's labels."""
+        return dict(self.attrs.get("Labels") or {})
+
+    @property
+    def options(self) -> dict[str, str]:
+        """The driver options it was created with."""
+        return dict(self.attrs.get("Options") or {})
+
+
 class Manager:
     """Base of the resource managers hung on the client (``docker.containers``, ...)."""
 

@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .errors import DockerTimeoutError, InvalidArgument, NotFound, ServiceNotConverged
-from .resource import Manager, Resource, path_id
-from .streams import FrameStream
+from .resource import Manager, path_id
 from .swarm import versioned
-from .tasks import Task, logs_params
+from .tasks import SwarmLogSource, Task
 from .types.swarm import (
     ContainerSpec,
     DriverConfig,
@@ -27,7 +26,7 @@ from .types.swarm import (
     service_mode,
     to_json,
 )
-from .utils import Filters, TimeSpec, encode_filters, version_tuple
+from .utils import Filters, encode_filters, version_tuple
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -234,7 +233,7 @@ def _parse_time(text: str | None) -> float:
         return 0.0
 
 
-class Service(Resource):
+class Service(SwarmLogSource):
     """A swarm service. ``attrs`` is the daemon's inspect data as last read; updates send
     its version, so a service changed by someone else in between is not overwritten."""
 
@@ -356,35 +355,6 @@ class Service(Resource):
     async def tasks(self, *, filters: Filters | None = None) -> list[Task]:
         """This service's tasks (all, including finished ones kept in history)."""
         return await self._docker.tasks.list(filters={**(filters or {}), "service": self.id})
-
-    def logs(
-        self,
-        *,
-        stdout: bool = True,
-        stderr: bool = True,
-        follow: bool = False,
-        since: TimeSpec | None = None,
-        timestamps: bool = False,
-        tail: int | str = "all",
-        details: bool = False,
-    ) -> FrameStream:
-        """The output of every task of the service as a
-        :class:`~aiodock.streams.FrameStream` (frames unless the service has a TTY)."""
-        params = logs_params(
-            stdout=stdout,
-            stderr=stderr,
-            follow=follow,
-            since=since,
-            timestamps=timestamps,
-            tail=tail,
-            details=details,
-        )
-        path = f"/services/{path_id(self.id)}/logs"
-
-        async def opener() -> Any:
-            return await self._docker._request("GET", path, params=params, stream=True)
-
-        return FrameStream(self._docker, opener, tty=self.tty, what=f"GET {path}")
 
     async def wait_converged(
         self, timeout: float | None = 60.0, *, interval: float = 0.25, tolerate_failures: int = 0

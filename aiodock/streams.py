@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .decoders import Frame, FrameDecoder, JSONStreamDecoder, RawDecoder, StreamType
 from .errors import APIError, DockerError
+from .utils import AsyncClosing
 
 if TYPE_CHECKING:
     from .client import Docker
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S", bound="ResponseStream[Any]")
 
 
 class Decoder(Protocol):
@@ -48,7 +49,7 @@ class StreamSource(Protocol):
 Opener = Callable[[], Awaitable[StreamSource]]
 
 
-class ResponseStream(Generic[T]):
+class ResponseStream(AsyncClosing, Generic[T]):
     """Base of every stream: opens lazily, decodes chunk by chunk, closes on every exit."""
 
     def __init__(self, docker: Docker, opener: Opener, decoder: Decoder, what: str) -> None:
@@ -148,21 +149,10 @@ class ResponseStream(Generic[T]):
         await self.open()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
     def __del__(self) -> None:
         resp = getattr(self, "_resp", None)
         if resp is not None:
             resp.close()
-
-
-S = TypeVar("S", bound=ResponseStream[Any])
 
 
 class FrameStream(ResponseStream[Frame]):

@@ -39,7 +39,46 @@ def logs_params(
     }
 
 
-class Task(Resource):
+class SwarmLogSource(Resource):
+    """Base of :class:`Task` and :class:`~aiodock.services.Service`: handles whose output
+    ``logs()`` reads from their inspect path followed by ``/logs``."""
+
+    @property
+    def tty(self) -> bool:
+        """Whether the containers have a TTY (logs are then raw, not framed)."""
+        raise NotImplementedError
+
+    def logs(
+        self,
+        *,
+        stdout: bool = True,
+        stderr: bool = True,
+        follow: bool = False,
+        since: TimeSpec | None = None,
+        timestamps: bool = False,
+        tail: int | str = "all",
+        details: bool = False,
+    ) -> FrameStream:
+        """The output of the task, or of every task of the service, as a
+        :class:`~aiodock.streams.FrameStream` (frames unless the containers have a TTY)."""
+        params = logs_params(
+            stdout=stdout,
+            stderr=stderr,
+            follow=follow,
+            since=since,
+            timestamps=timestamps,
+            tail=tail,
+            details=details,
+        )
+        path = f"{self.inspect_path.format(id=path_id(self.id))}/logs"
+
+        async def opener() -> Any:
+            return await self._docker._request("GET", path, params=params, stream=True)
+
+        return FrameStream(self._docker, opener, tty=self.tty, what=f"GET {path}")
+
+
+class Task(SwarmLogSource):
     """A task: one slot of a service on one node, with its container's status."""
 
     inspect_path = "/tasks/{id}"
@@ -105,34 +144,6 @@ class Task(Resource):
     def tty(self) -> bool:
         """Whether the task's container has a TTY (its logs are then raw, not framed)."""
         return bool(self.attrs.get("Spec", {}).get("ContainerSpec", {}).get("TTY"))
-
-    def logs(
-        self,
-        *,
-        stdout: bool = True,
-        stderr: bool = True,
-        follow: bool = False,
-        since: TimeSpec | None = None,
-        timestamps: bool = False,
-        tail: int | str = "all",
-        details: bool = False,
-    ) -> FrameStream:
-        """The task's output as a :class:`~aiodock.streams.FrameStream`."""
-        params = logs_params(
-            stdout=stdout,
-            stderr=stderr,
-            follow=follow,
-            since=since,
-            timestamps=timestamps,
-            tail=tail,
-            details=details,
-        )
-        path = f"/tasks/{path_id(self.id)}/logs"
-
-        async def opener() -> Any:
-            return await self._docker._request("GET", path, params=params, stream=True)
-
-        return FrameStream(self._docker, opener, tty=self.tty, what=f"GET {path}")
 
 
 class TaskManager(Manager):

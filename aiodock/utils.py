@@ -10,7 +10,8 @@ import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeVar
 
 from .errors import InvalidArgument
 
@@ -67,6 +68,16 @@ def encode_filters(filters: Filters | None, *, allowed: Iterable[str] | None = N
                 raise InvalidArgument(f"filter {name!r}: value {item!r} is not a string")
         encoded[name] = values
     return json.dumps(encoded, separators=(",", ":"))
+
+
+def string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | None:
+    """A mapping with its keys and values as strings (``None`` stays ``None``); anything but
+    a mapping raises :class:`InvalidArgument` naming ``name``."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidArgument(f"{name} must be a mapping, not {type(value).__name__}")
+    return {str(key): str(item) for key, item in value.items()}
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?\s*$", re.IGNORECASE)
@@ -180,3 +191,25 @@ async def _timeout_fallback(delay: float | None) -> AsyncIterator[None]:  # prag
         raise
     finally:
         handle.cancel()
+
+
+_Closing = TypeVar("_Closing", bound="AsyncClosing")
+
+
+class AsyncClosing:
+    """Mixin of objects used with ``async with``: the block returns the object itself and
+    its ``close()`` is awaited on the way out."""
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self: _Closing) -> _Closing:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -7,22 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import InvalidArgument
-from .resource import Manager, Resource, path_id
-from .utils import Filters, encode_filters
+from .resource import DriverResource, Manager, path_id
+from .utils import Filters, encode_filters, string_map
 
 LIST_FILTERS = frozenset({"dangling", "driver", "label", "name"})
 PRUNE_FILTERS = frozenset({"label", "label!", "all"})
 
 
-def _string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise InvalidArgument(f"{name} must be a mapping, not {type(value).__name__}")
-    return {str(key): str(item) for key, item in value.items()}
-
-
-class Volume(Resource):
+class Volume(DriverResource):
     """A volume; its id is its name."""
 
     inspect_path = "/volumes/{id}"
@@ -32,34 +24,13 @@ class Volume(Resource):
         return str(self.attrs.get("Name") or "")
 
     @property
-    def name(self) -> str:
-        return self.id
-
-    @property
     def short_id(self) -> str:
         return self.id[:12]
-
-    @property
-    def driver(self) -> str:
-        return str(self.attrs.get("Driver") or "")
 
     @property
     def mountpoint(self) -> str:
         """Where the volume lives on the daemon's host."""
         return str(self.attrs.get("Mountpoint") or "")
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return dict(self.attrs.get("Labels") or {})
-
-    @property
-    def options(self) -> dict[str, str]:
-        """The driver options it was created with."""
-        return dict(self.attrs.get("Options") or {})
-
-    @property
-    def scope(self) -> str:
-        return str(self.attrs.get("Scope") or "")
 
     async def remove(self, *, force: bool = False) -> None:
         """Delete the volume (``force`` ignores a missing volume; one in use still fails)."""
@@ -90,9 +61,9 @@ class VolumeManager(Manager):
         if driver is not None:
             body["Driver"] = driver
         if driver_opts is not None:
-            body["DriverOpts"] = _string_map(driver_opts, "driver_opts")
+            body["DriverOpts"] = string_map(driver_opts, "driver_opts")
         if labels is not None:
-            body["Labels"] = _string_map(labels, "labels")
+            body["Labels"] = string_map(labels, "labels")
         attrs = await self._docker._json("POST", "/volumes/create", json=body)
         return Volume(self._docker, attrs)
 

@@ -24,6 +24,9 @@ need_packages() {
     [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx wget || missing+=(busybox-static)
     command -v curl >/dev/null || missing+=(curl)
     command -v htpasswd >/dev/null || missing+=(apache2-utils)
+    # ssh:// daemon tests: the ssh client and a throwaway sshd of the test's own
+    command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+    [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" != 0 ]; then
             echo "docker-up: need ${missing[*]} and root to install them" >&2

@@ -12,7 +12,8 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from ..errors import InvalidArgument
-from ..utils import parse_bytes, parse_duration
+from ..utils import parse_bytes
+from .swarm import nanoseconds
 
 __all__ = [
     "DeviceRequest",
@@ -34,29 +35,13 @@ _SUSPICIOUS_SECONDS = 100 * 24 * 3600
 def _duration_nanos(value: Duration | None, name: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise InvalidArgument(f"{name}: expected seconds, got {value!r}")
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
-    elif isinstance(value, (int, float)):
-        seconds = float(value)
-    elif isinstance(value, str):
-        try:
-            seconds = parse_duration(value)
-        except InvalidArgument:
-            raise InvalidArgument(
-                f"{name}: {value!r} is not a duration like 30s or 1m30s"
-            ) from None
-    else:
-        raise InvalidArgument(f"{name}: expected seconds or a timedelta, got {value!r}")
-    if seconds < 0:
-        raise InvalidArgument(f"{name}: a duration cannot be negative ({value!r})")
-    if seconds >= _SUSPICIOUS_SECONDS:
+    nanos = nanoseconds(value, name)
+    if nanos >= _SUSPICIOUS_SECONDS * _NANOS:
         raise InvalidArgument(
             f"{name}: {value!r} seconds is over 100 days; Healthcheck takes seconds, "
             "not nanoseconds (pass the raw API dict with 'Interval' etc. for nanoseconds)"
         )
-    return round(seconds * _NANOS)
+    return nanos
 
 
 _HEALTH_TEST_KINDS = ("NONE", "CMD", "CMD-SHELL")

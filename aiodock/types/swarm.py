@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from ..errors import InvalidArgument
-from ..utils import parse_bytes, parse_duration
+from ..utils import parse_bytes, parse_duration, string_map
 
 __all__ = [
     "ConfigReference",
@@ -121,14 +121,6 @@ def _strings(
     return items
 
 
-def _string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise InvalidArgument(f"{name} must be a mapping, not {type(value).__name__}")
-    return {str(key): str(item) for key, item in value.items()}
-
-
 def _count(value: int | None, name: str) -> int | None:
     if value is None:
         return None
@@ -180,7 +172,7 @@ class DriverConfig(_Spec):
     options: Mapping[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return _pruned({"Name": self.name, "Options": _string_map(self.options, "options")})
+        return _pruned({"Name": self.name, "Options": string_map(self.options, "options")})
 
 
 def _driver(value: DriverConfig | str | Mapping[str, Any] | None, name: str) -> Any:
@@ -343,7 +335,7 @@ class ContainerSpec(_Spec):
                 "Env": environment(self.env),
                 "Dir": self.workdir,
                 "User": self.user,
-                "Labels": _string_map(self.labels, "labels"),
+                "Labels": string_map(self.labels, "labels"),
                 "Mounts": None
                 if self.mounts is None
                 else [_mount(item, "mounts") for item in self.mounts],
@@ -375,7 +367,7 @@ class ContainerSpec(_Spec):
                 "Init": self.init,
                 "CapabilityAdd": _strings(self.cap_add, "cap_add"),
                 "CapabilityDrop": _strings(self.cap_drop, "cap_drop"),
-                "Sysctls": _string_map(self.sysctls, "sysctls"),
+                "Sysctls": string_map(self.sysctls, "sysctls"),
                 "Ulimits": None
                 if self.ulimits is None
                 else [to_json(item, "ulimits") for item in self.ulimits],
@@ -542,7 +534,7 @@ class NetworkAttachmentConfig(_Spec):
             {
                 "Target": self.target,
                 "Aliases": _strings(self.aliases, "aliases"),
-                "DriverOpts": _string_map(self.options, "options"),
+                "DriverOpts": string_map(self.options, "options"),
             }
         )
 
@@ -754,7 +746,7 @@ class ServiceSpec(_Spec):
         return _pruned(
             {
                 "Name": self.name,
-                "Labels": _string_map(self.labels, "labels"),
+                "Labels": string_map(self.labels, "labels"),
                 "TaskTemplate": template,
                 "Mode": None if self.mode is None else service_mode(self.mode),
                 "UpdateConfig": None
@@ -785,7 +777,7 @@ class SwarmExternalCA(_Spec):
             {
                 "URL": self.url,
                 "Protocol": self.protocol,
-                "Options": _string_map(self.options, "options"),
+                "Options": string_map(self.options, "options"),
                 "CACert": self.ca_cert,
             }
         )
@@ -854,7 +846,7 @@ class SwarmSpec(_Spec):
         return _pruned(
             {
                 "Name": self.name,
-                "Labels": _string_map(self.labels, "labels"),
+                "Labels": string_map(self.labels, "labels"),
                 "Orchestration": orchestration or None,
                 "Raft": raft or None,
                 "Dispatcher": dispatcher or None,

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from aiodock.connection import TLSConfig, parse_address
-from aiodock.errors import InvalidArgument
+from aiodock import Docker
+from aiodock.connection import SSHTarget, TLSConfig, parse_address
+from aiodock.errors import DockerConnectionError, InvalidArgument
+from aiodock.ssh import SSHTunnel
 
 
 def test_default_is_the_unix_socket() -> None:
@@ -33,7 +35,18 @@ def test_tcp_default_ports_follow_tls() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["ssh://host", "npipe:////./pipe/docker", "tcp://", "localhost:2375", "tcp://h:1/p"]
+    "url",
+    [
+        "npipe:////./pipe/docker",
+        "tcp://",
+        "localhost:2375",
+        "tcp://h:1/p",
+        "ssh://",
+        "ssh://user:secret@host",
+        "ssh://host:notaport",
+        "ssh://host?x=1",
+        "ssh://-oProxyCommand=evil",
+    ],
 )
 def test_unsupported_addresses_are_rejected(url: str) -> None:
     with pytest.raises(InvalidArgument):
@@ -100,3 +113,74 @@ def test_tls_config_checks_files(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgument, match="go together"):
         TLSConfig(client_cert=tmp_path / "c.pem")
 
+
+@pytest.mark.parametrize(
+    ("url", "target", "display"),
+    [
+        ("ssh://build-1", SSHTarget("build-1"), "ssh://build-1"),
+        (
+            "ssh://deploy@10.0.0.5:2222",
+            SSHTarget("10.0.0.5", user="deploy", port=2222),
+            "ssh://deploy@10.0.0.5:2222",
+        ),
+        ("ssh://me@[::1]:22", SSHTarget("::1", user="me", port=22), "ssh://me@[::1]:22"),
+        (
+            "SSH://me@host/run/user/1000/docker.sock",
+            SSHTarget("host", user="me", socket_path="/run/user/1000/docker.sock"),
+            "ssh://me@host/run/user/1000/docker.sock",
+        ),
+    ],
+)
+def test_ssh_addresses(url: str, target: SSHTarget, display: str) -> None:
+    address = parse_address(url, environ={})
+    assert address.ssh == target
+    assert address.display == display
+    assert address.unix_path is None  # the client sets the tunnel's local socket
+    assert str(address.base_url) == "http://localhost"
+
+
+def test_docker_host_may_be_ssh() -> None:
+    address = parse_address(environ={"DOCKER_HOST": "ssh://ops@gateway"})
+    assert address.ssh == SSHTarget("gateway", user="ops")
+
+
+def test_ssh_command_line() -> None:
+    target = SSHTarget("10.0.0.5", user="deploy", port=2222)
+    tunnel = SSHTunnel(target, display="ssh://deploy@10.0.0.5:2222", options=["-i", "key"])
+    argv = tunnel.command_line(connect_timeout=2.5)
+    # Extra options come first: ssh keeps the first value it sees for an option.
+    assert argv[:4] == ["ssh", "-i", "key", "-nNT"]
+    assert "ExitOnForwardFailure=yes" in argv and "BatchMode=yes" in argv
+    assert "ConnectTimeout=3" in argv
+    assert argv[argv.index("-L") + 1] == f"{tunnel.socket_path}:/var/run/docker.sock"
+    assert argv[argv.index("-p") + 1] == "2222"
+    assert argv[argv.index("-l") + 1] == "deploy"
+    assert argv[-2:] == ["--", "10.0.0.5"]
+    plain = SSHTunnel(SSHTarget("h"), display="ssh://h").command_line()
+    assert "-p" not in plain and "-l" not in plain and plain[-2:] == ["--", "h"]
+
+
+def test_ssh_client_uses_the_tunnel_socket() -> None:
+    docker = Docker("ssh://me@host:2200", ssh_options=["-i", "key"])
+    assert docker._tunnel is not None
+    assert docker.address.unix_path == docker._tunnel.socket_path
+    assert docker.address.display == "ssh://me@host:2200"
+    assert not Path(docker._tunnel.socket_path).parent.exists()  # made on first use
+
+
+@pytest.mark.parametrize("options", ["-i key", [b"-i"], ["-i", 3]])
+def test_ssh_options_must_be_a_list_of_strings(options: object) -> None:
+    with pytest.raises(InvalidArgument, match="ssh_options"):
+        Docker("ssh://host", ssh_options=options)  # type: ignore[arg-type]
+
+
+async def test_missing_ssh_client_is_a_connection_error() -> None:
+    tunnel = SSHTunnel(SSHTarget("host"), display="ssh://host", command="/nonexistent/ssh")
+    try:
+        with pytest.raises(DockerConnectionError, match="cannot start the ssh client") as info:
+            await tunnel.start(timeout=5)
+        assert info.value.address == "ssh://host"
+        assert not tunnel.running
+    finally:
+        await tunnel.close()
+    assert not Path(tunnel.socket_path).parent.exists()

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiodock.decoders import Frame, FrameDecoder, JSONStreamDecoder, RawDecoder, StreamType
+from aiodock.decoders import (
+    ChunkedDecoder,
+    Frame,
+    FrameDecoder,
+    JSONStreamDecoder,
+    RawDecoder,
+    StreamType,
+)
 from aiodock.errors import StreamDecodeError
 
 
@@ -148,3 +155,38 @@ def test_json_decoder_bounds_a_line_without_break() -> None:
     decoder = JSONStreamDecoder(max_value_size=100)
     with pytest.raises(StreamDecodeError, match="without a line break"):
         decoder.feed(b'{"x": "' + b"a" * 200)
+
+
+def chunked(parts: list[bytes], trailer: bytes = b"") -> bytes:
+    body = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts if p)
+    return body + b"0\r\n" + trailer + b"\r\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(st.binary(max_size=200), max_size=15),
+    cuts=st.lists(st.integers(min_value=0, max_value=4000)),
+    trailer=st.sampled_from([b"", b"X-Trailer: 1\r\n"]),
+)
+def test_chunked_decoder_any_chunking(parts: list[bytes], cuts: list[int], trailer: bytes) -> None:
+    data = chunked(parts, trailer)
+    decoder = ChunkedDecoder()
+    got = []
+    prev = 0
+    for cut in [*sorted({c for c in cuts if c <= len(data)}), len(data)]:
+        got.append(decoder.feed(data[prev:cut]))
+        prev = cut
+    assert b"".join(got) == b"".join(parts)
+    assert decoder.done
+
+
+def test_chunked_decoder_not_done_when_cut_short() -> None:
+    decoder = ChunkedDecoder()
+    assert decoder.feed(chunked([b"hello", b"world"])[:-5]) == b"helloworld"
+    assert not decoder.done
+
+
+@pytest.mark.parametrize("data", [b"zz\r\nabc\r\n", b"3\r\nabcXY", b"-1\r\n", b"1" * 5000])
+def test_chunked_decoder_rejects_garbage(data: bytes) -> None:
+    with pytest.raises(StreamDecodeError, match="chunked body"):
+        ChunkedDecoder().feed(data)

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from aiodock import InvalidArgument, types
-from aiodock.secrets import encode_data
 from aiodock.services import _normalized, _parse_time, apply_service_kwargs
+from aiodock.swarm_objects import encode_data
 from aiodock.types.swarm import nanoseconds, restart_policy
 
 
