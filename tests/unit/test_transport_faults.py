@@ -12,7 +12,8 @@ import aiohttp
 import pytest
 
 from aiodock import Docker, DockerConnectionError, DockerError, DockerTimeoutError
-from aiodock.errors import StreamDecodeError
+from aiodock.errors import ContainerNotFound, StreamDecodeError
+from aiodock.hijack import PlainResponse, open_plain
 from aiodock.streams import FrameStream
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -222,3 +223,64 @@ def logs_stream(docker: Docker) -> FrameStream:
 async def expect(error: type[DockerError], awaitable: Awaitable[object]) -> None:
     with pytest.raises(error):
         await awaitable
+
+
+async def test_plain_response_cut_before_its_last_chunk(
+    fake_daemon: Callable[[Handler], Awaitable[Docker]],
+) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_head(reader)
+        writer.write(HEAD_CHUNKED + chunk(frame(1, b"one\n")) + chunk(frame(2, b"two\n")))
+        await writer.drain()
+        writer.close()  # a clean close, but before the terminating zero-size chunk
+
+    docker = await fake_daemon(handler)
+    frames = []
+    with pytest.raises(DockerConnectionError, match="ended before its last byte"):
+        async for item in plain_logs_stream(docker):
+            frames.append(item)
+    assert [f.data for f in frames] == [b"one\n", b"two\n"]
+
+
+async def test_plain_response_chunked_and_sized_bodies(
+    fake_daemon: Callable[[Handler], Awaitable[Docker]],
+) -> None:
+    body = frame(1, b"sized body\n")
+    answers = [
+        HEAD_CHUNKED + chunk(frame(1, b"chunked ")) + chunk(frame(1, b"body\n")) + b"0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body),
+    ]
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_head(reader)
+        writer.write(answers.pop(0))
+        await writer.drain()
+        await asyncio.sleep(5)  # the body's own framing must end the stream, not the close
+
+    docker = await fake_daemon(handler)
+    assert await plain_logs_stream(docker).read() == b"chunked body\n"
+    assert await plain_logs_stream(docker).read() == b"sized body\n"
+
+
+async def test_plain_request_error_status_is_typed(
+    fake_daemon: Callable[[Handler], Awaitable[Docker]],
+) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_head(reader)
+        message = b'{"message": "No such container: x"}'
+        writer.write(
+            b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(message), message)
+        )
+        await writer.drain()
+
+    docker = await fake_daemon(handler)
+    with pytest.raises(ContainerNotFound, match="No such container: x"):
+        await plain_logs_stream(docker).read()
+
+
+def plain_logs_stream(docker: Docker) -> FrameStream:
+    async def opener() -> PlainResponse:
+        return await open_plain(docker, "GET", "/containers/x/logs")
+
+    return FrameStream(docker, opener, tty=False, what="GET /containers/x/logs")
