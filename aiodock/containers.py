@@ -19,7 +19,7 @@ import shlex
 import weakref
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, Final, Literal, overload
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
 import aiohttp
 
@@ -39,6 +39,14 @@ from .errors import (
 from .hijack import open_plain
 from .reference import split_tag
 from .resource import Manager, Resource, path_id
+from .shapes import (
+    ContainerConfig,
+    ContainerState,
+    ContainerWaitResponse,
+    HostConfig,
+    MountPoint,
+    NetworkSettings,
+)
 from .streams import FrameStream, JSONStream, Opener, ResponseStream, StreamSource
 from .types.containers import (
     DeviceRequest,
@@ -950,6 +958,12 @@ def _decode_path_stat(header: str | None) -> dict[str, Any]:
     return result
 
 
+def _section(attrs: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """``attrs[key]`` when it is an object (the live dict, not a copy), else an empty one."""
+    value = attrs.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 class Container(Resource):
     """A container. ``attrs`` holds the inspect data, or the list entry for handles from
     :meth:`ContainerManager.list` (``await container.reload()`` fetches the full data)."""
@@ -1034,6 +1048,35 @@ class Container(Resource):
         state = self.attrs.get("State")
         return int(state.get("ExitCode", 0)) if isinstance(state, dict) else None
 
+    @property
+    def state(self) -> ContainerState:
+        """``State`` of the inspect data (status, pid, exit code, ``Health``, ...); empty
+        for handles from :meth:`ContainerManager.list` until ``reload()``."""
+        return cast(ContainerState, _section(self.attrs, "State"))
+
+    @property
+    def config(self) -> ContainerConfig:
+        """``Config`` of the inspect data (image, command, environment, labels, ...);
+        empty for list handles until ``reload()``."""
+        return cast(ContainerConfig, _section(self.attrs, "Config"))
+
+    @property
+    def host_config(self) -> HostConfig:
+        """``HostConfig`` of the inspect data (binds, port bindings, limits, restart
+        policy, ...); list handles carry only ``NetworkMode`` until ``reload()``."""
+        return cast(HostConfig, _section(self.attrs, "HostConfig"))
+
+    @property
+    def network_settings(self) -> NetworkSettings:
+        """``NetworkSettings`` of the inspect data (``Ports``, ``Networks``, ...); list
+        handles carry only ``Networks`` until ``reload()``."""
+        return cast(NetworkSettings, _section(self.attrs, "NetworkSettings"))
+
+    @property
+    def mounts(self) -> list[MountPoint]:
+        """The container's mounts (inspect data and list entries alike)."""
+        return list(self.attrs.get("Mounts") or [])
+
     def _known_tty(self) -> bool | None:
         config = self.attrs.get("Config")
         return bool(config.get("Tty")) if isinstance(config, dict) else None
@@ -1079,7 +1122,7 @@ class Container(Resource):
         *,
         condition: Literal["not-running", "next-exit", "removed"] = "not-running",
         timeout: float | None = None,
-    ) -> dict[str, Any]:
+    ) -> ContainerWaitResponse:
         """Wait until the container meets ``condition``; returns ``{"StatusCode": ..,
         "Error": ..}``. Raises :class:`DockerTimeoutError` after ``timeout`` seconds."""
         if condition not in _WAIT_CONDITIONS:
@@ -1091,7 +1134,7 @@ class Container(Resource):
             "POST", f"{self._path}/wait", params={"condition": condition}, timeout=None
         )
         if limit is None:
-            result: dict[str, Any] = await request
+            result: ContainerWaitResponse = await request
             return result
         try:
             async with timeout_after(limit):

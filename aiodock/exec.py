@@ -16,6 +16,7 @@ from .errors import InvalidArgument
 from .hijack import hijack
 from .process import Process, ProcessStarter
 from .resource import Manager, path_id
+from .shapes import ExecInspectResponse
 
 __all__ = ["ExecManager", "ExecResult", "format_command", "format_environment"]
 
@@ -200,12 +201,13 @@ class ExecManager(Manager):
                 json={"Detach": True, "Tty": bool(tty)},
             )
             return None
-        info: dict[str, Any] | None = None
+        info: ExecInspectResponse | None = None
         if tty is None:
             info = await self.inspect(exec_id)
             tty = bool((info.get("ProcessConfig") or {}).get("tty"))
         stdin = bool(info.get("OpenStdin")) if info is not None else True
-        return await self._start_process(exec_id, tty=tty, stdin=stdin, container_id=info)
+        container_id = info.get("ContainerID") if info is not None else None
+        return await self._start_process(exec_id, tty=tty, stdin=stdin, container_id=container_id)
 
     async def _start_process(
         self,
@@ -234,9 +236,10 @@ class ExecManager(Manager):
             exec_id=exec_id,
         )
 
-    async def inspect(self, exec_id: str) -> dict[str, Any]:
+    async def inspect(self, exec_id: str) -> ExecInspectResponse:
         """The exec's inspect data (``Running``, ``ExitCode``, ``ProcessConfig``, ...)."""
-        result: dict[str, Any] = await self._docker._json("GET", f"/exec/{path_id(exec_id)}/json")
+        path = f"/exec/{path_id(exec_id)}/json"
+        result: ExecInspectResponse = await self._docker._json("GET", path)
         return result
 
     async def resize(self, exec_id: str, height: int, width: int) -> None:

@@ -15,7 +15,7 @@ import json
 import os
 import re
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
-from typing import IO, TYPE_CHECKING, Any, Final, Literal, overload
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
 import aiohttp
 
@@ -31,6 +31,7 @@ from .errors import (
 )
 from .reference import parse_reference, split_tag
 from .resource import Manager, Resource, path_id
+from .shapes import ImageConfig
 from .streams import ProgressStream, ResponseStream
 from .utils import Filters, encode_filters, parse_bytes
 
@@ -151,6 +152,14 @@ class Image(Resource):
         config = self.attrs.get("Config") or {}
         labels = config.get("Labels") if "Config" in self.attrs else self.attrs.get("Labels")
         return dict(labels or {})
+
+    @property
+    def config(self) -> ImageConfig:
+        """``Config`` of the inspect data: the defaults containers of the image get
+        (``Cmd``, ``Entrypoint``, ``Env``, ``ExposedPorts``, ``Labels``, ...); empty for
+        handles from a list until ``reload()``."""
+        config = self.attrs.get("Config")
+        return cast(ImageConfig, config if isinstance(config, dict) else {})
 
     async def history(self) -> list[dict[str, Any]]:
         """The image's layers, newest first (``GET /images/{name}/history``)."""
