@@ -243,18 +243,9 @@ class Docker(AsyncClosing):
             timeout = self._timeout
         url = await self.url(path, versioned=versioned)
         try:
-            if stream:
-                async with timeout_after(timeout):
-                    resp = await self.session.request(
-                        method,
-                        url,
-                        params=query(params) if params else None,
-                        json=json,
-                        data=data,
-                        headers=headers,
-                        timeout=self._client_timeout(None),
-                    )
-            else:
+            # A stream's timeout covers only the wait for its head; aiohttp's read timeout
+            # bounds everything else.
+            async with timeout_after(timeout if stream else None):
                 resp = await self.session.request(
                     method,
                     url,
@@ -262,7 +253,7 @@ class Docker(AsyncClosing):
                     json=json,
                     data=data,
                     headers=headers,
-                    timeout=self._client_timeout(timeout),
+                    timeout=self._client_timeout(None if stream else timeout),
                 )
         except BaseException as exc:
             raise self.translate_error(exc, f"{method} {path}") from exc
