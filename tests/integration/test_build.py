@@ -143,7 +143,7 @@ async def test_dockerignore_buildargs_and_target(
 async def test_failing_run_raises_build_error_with_log(build: Build, tmp_path: Path) -> None:
     write(tmp_path, {"Dockerfile": f"FROM {TEST_IMAGE}\nRUN echo boom-output && exit 3\n"})
     with pytest.raises(BuildError) as failed:
-        await build(path=tmp_path)
+        await build(path=tmp_path, forcerm=True)  # remove the failed step's container too
     error = failed.value
     assert "3" in error.reason
     output = "".join(str(item.get("stream", "")) for item in error.build_log)
