@@ -183,6 +183,11 @@ def _driver(value: DriverConfig | str | Mapping[str, Any] | None, name: str) -> 
     return to_json(value, name)
 
 
+def _file_target(name: str, uid: str | None, gid: str | None, mode: int) -> dict[str, Any]:
+    """Where a secret or config appears in a task: file name, owner and mode."""
+    return {"Name": name, "UID": uid or "0", "GID": gid or "0", "Mode": mode}
+
+
 @dataclass
 class SecretReference(_Spec):
     """A secret exposed to a service's tasks as the file ``/run/secrets/<filename>``."""
@@ -198,12 +203,7 @@ class SecretReference(_Spec):
         return {
             "SecretID": self.secret_id,
             "SecretName": self.secret_name,
-            "File": {
-                "Name": self.filename or self.secret_name,
-                "UID": self.uid or "0",
-                "GID": self.gid or "0",
-                "Mode": self.mode,
-            },
+            "File": _file_target(self.filename or self.secret_name, self.uid, self.gid, self.mode),
         }
 
 
@@ -222,12 +222,7 @@ class ConfigReference(_Spec):
         return {
             "ConfigID": self.config_id,
             "ConfigName": self.config_name,
-            "File": {
-                "Name": self.filename or self.config_name,
-                "UID": self.uid or "0",
-                "GID": self.gid or "0",
-                "Mode": self.mode,
-            },
+            "File": _file_target(self.filename or self.config_name, self.uid, self.gid, self.mode),
         }
 
 
