@@ -4,6 +4,7 @@ its end (also on failure). Services run the local busybox image with sleep-style
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -50,9 +51,14 @@ async def _swarm_containers(docker: Docker, service_id: str | None = None) -> li
 def swarm_node(daemon: None) -> Iterator[str]:
     """Init a single-node swarm (leaving a stale one first); always leave it at the end."""
 
+    had_gateway_bridge = False
+
     async def start() -> str:
+        nonlocal had_gateway_bridge
         async with Docker() as docker:
             await _leave_swarm(docker)
+            names = {network.name for network in await docker.networks.list()}
+            had_gateway_bridge = "docker_gwbridge" in names
             return await docker.swarm.init(advertise_addr="127.0.0.1", listen_addr="127.0.0.1:2377")
 
     async def stop() -> None:
@@ -61,6 +67,9 @@ def swarm_node(daemon: None) -> Iterator[str]:
                 await _remove_services(docker)
             finally:
                 await _leave_swarm(docker)
+            if not had_gateway_bridge:  # the daemon made it for the swarm; leaving keeps it
+                with contextlib.suppress(NotFound):
+                    await (await docker.networks.get("docker_gwbridge")).remove()
 
     node_id = asyncio.run(start())
     try:
