@@ -12,7 +12,8 @@ LINT_PATHS := aiodock tests examples $(wildcard bench)
 
 all: test
 
-$(STAMP): pyproject.toml
+# Installing also compiles aiodock/_speedups.c (in place, beside the sources).
+$(STAMP): pyproject.toml aiodock/_speedups.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -U pip
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,dev,docs,examples,rich]'
@@ -56,4 +57,4 @@ bench: venv docker-up
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build aiodock/*.so

@@ -7,8 +7,13 @@ chunks as they arrive. Memory held between calls is bounded by the largest frame
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
+import operator
+import os
 import struct
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any, NamedTuple
 
@@ -42,8 +47,102 @@ class Frame(NamedTuple):
 
 
 _HEADER = struct.Struct(">LL")
+_MAX_HELD_CHUNK = 64 * 1024
+"""The most of an incomplete chunk held whole between feeds; a longer one is decoded
+piece by piece as it arrives (no re-copying of a growing buffer)."""
 # The first header word is the stream id followed by three zero bytes.
 _STREAM_BY_WORD = {int(s) << 24: s for s in StreamType}
+_VALID_WORDS = frozenset(_STREAM_BY_WORD)
+# Helpers for map() over many chunks or frames at C speed.
+_HEX = itertools.repeat(16)  # the base argument of int()
+_ADD = operator.add
+_EIGHT = itertools.repeat(8)
+_TWENTY_FOUR = itertools.repeat(24)
+_FIRST = operator.itemgetter(0)
+_SECOND = operator.itemgetter(1)
+_PAYLOAD = operator.itemgetter(slice(8, None))
+_STREAMS = tuple(StreamType)  # by stream id
+_new_frame = functools.partial(tuple.__new__, Frame)  # Frame((stream, data)) without a Python call
+
+
+def _chunk_pieces_py(data: bytes) -> tuple[list[bytes], int, bool]:
+    """``(pieces, consumed, incomplete)``: the data of the whole chunks at the start of
+    ``data`` (from the start of a chunk), the offset after them, and whether the rest is
+    only an unfinished chunk. All or nothing here (the C version goes chunk by chunk).
+
+    The usual body (many small chunks whose data holds no CRLF) splits at every CRLF
+    into alternating size lines and data; each data piece whose length is the size
+    before it is a whole chunk, and the first that is not shows the split went wrong."""
+    parts = data.split(b"\r\n")
+    rest = len(parts.pop())
+    incomplete = True
+    if len(parts) & 1:  # a size line, then data with no CRLF yet
+        line = parts.pop()
+        rest += len(line) + 2
+        try:
+            incomplete = rest - len(line) - 2 < int(line, 16) + 2
+        except ValueError:
+            incomplete = False
+    pieces = parts[1::2]
+    if pieces:
+        lengths = list(map(len, pieces))
+        try:
+            whole = lengths == list(map(int, parts[0::2], _HEX)) and min(lengths) > 0
+        except ValueError:  # chunk extensions, or a bad size
+            whole = False
+        if not whole:
+            return [], 0, False
+    return pieces, len(data) - rest, incomplete
+
+
+def _frame_payloads_py(
+    pieces: list[bytes], merge: bool, max_frame: int
+) -> tuple[bytes, list[bytes]] | None:
+    """If every piece is exactly one valid frame: ``(stream_ids, payloads)``, per frame or,
+    with ``merge``, per run of consecutive non-empty frames of one stream; else None."""
+    if not pieces:
+        return b"", []
+    try:
+        words, sizes = zip(*map(_HEADER.unpack_from, pieces), strict=True)
+    except struct.error:  # a piece shorter than a header
+        return None
+    if (
+        list(map(_ADD, sizes, _EIGHT)) != list(map(len, pieces))
+        or not _VALID_WORDS.issuperset(words)
+        or max(sizes) > max_frame
+    ):
+        return None
+    ids = bytes(map(operator.rshift, words, _TWENTY_FOUR))
+    payloads = map(_PAYLOAD, pieces)
+    if not merge:
+        return ids, list(payloads)
+    if ids.count(ids[0]) == len(ids):
+        data = b"".join(payloads)
+        return (ids[:1], [data]) if data else (b"", [])
+    runs = [
+        (stream, b"".join(map(_SECOND, run)))
+        for stream, run in itertools.groupby(
+            filter(_SECOND, zip(ids, payloads, strict=True)), _FIRST
+        )
+    ]
+    return bytes(map(_FIRST, runs)), list(map(_SECOND, runs))
+
+
+_chunk_pieces: Callable[[bytes], tuple[list[bytes], int, bool]] = _chunk_pieces_py
+_frame_payloads: Callable[[list[bytes], bool, int], tuple[bytes, list[bytes]] | None]
+_frame_payloads = _frame_payloads_py
+if not os.environ.get("AIODOCK_NO_SPEEDUPS"):
+    try:
+        from . import _speedups
+    except ImportError:  # not compiled: the pure-Python versions do the same
+        pass
+    else:
+        _chunk_pieces = _speedups.chunk_pieces
+        _frame_payloads = _speedups.frame_payloads
+
+SPEEDUPS = _chunk_pieces is not _chunk_pieces_py
+"""Whether the C versions of the decoders' hot loops are in use (``AIODOCK_NO_SPEEDUPS=1``
+turns them off)."""
 
 
 class FrameDecoder:
@@ -64,6 +163,26 @@ class FrameDecoder:
         """Like :meth:`feed`, but consecutive frames of one stream come back as one frame
         (empty frames dropped): far fewer objects where only the bytes matter."""
         return self._decode(data, True)
+
+    def feed_pieces(self, pieces: list[bytes], *, merge: bool = False) -> list[Frame]:
+        """Take the next bytes as a list of pieces (as :meth:`ChunkedDecoder.feed_pieces`
+        gives them); the frames they complete, merged as :meth:`feed_merged` does when
+        ``merge`` is true.
+
+        When every piece is exactly one frame (the daemon writes each frame as one HTTP
+        chunk), the frames are checked and cut out in one pass in C rather than a Python
+        step each; otherwise the pieces are decoded as one chunk."""
+        if not self._buf and pieces:
+            found = _frame_payloads(pieces, merge, self._max_frame)
+            if found is not None:
+                ids, payloads = found
+                if len(ids) == 1:
+                    return [Frame(_STREAMS[ids[0]], payloads[0])]
+                return list(
+                    map(_new_frame, zip(map(_STREAMS.__getitem__, ids), payloads, strict=True))
+                )
+        data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        return self._decode(data, merge)
 
     def _header(self, header: bytes | bytearray, pos: int) -> tuple[StreamType, int]:
         """The stream and payload size of the header at ``pos``; raises if it is bad."""
@@ -298,6 +417,34 @@ class ChunkedDecoder:
 
     def feed(self, data: bytes) -> bytes:
         """Take the next bytes of the body as sent; return the data they carry."""
+        pieces = self.feed_pieces(data)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def feed_pieces(self, data: bytes) -> list[bytes]:
+        """Like :meth:`feed`, but the data comes back in pieces, each whole chunk as a
+        piece of its own where possible (a frame decoder then sees the daemon's writes as
+        they were made, see :meth:`FrameDecoder.feed_pieces`)."""
+        if self._remaining or self._crlf or self._trailer or self.done:
+            return self._decode(data)
+        if self._buf:
+            data = self._buf + data
+            self._buf = b""
+        # Between chunks: the whole chunks of the usual form are cut out in C, the rest
+        # decoded step by step (or held, while it is only an unfinished chunk).
+        pieces, consumed, incomplete = _chunk_pieces(data)
+        if consumed == len(data):
+            return pieces
+        if incomplete and len(data) - consumed <= _MAX_HELD_CHUNK:
+            self._buf = data[consumed:]
+            return pieces
+        rest = self._decode(data[consumed:])
+        if not pieces:
+            return rest
+        pieces += rest
+        return pieces
+
+    def _decode(self, data: bytes) -> list[bytes]:
+        """Decode step by step: any chunk size, chunks split anywhere, extensions."""
         if self._buf:
             data = self._buf + data
             self._buf = b""
@@ -352,7 +499,7 @@ class ChunkedDecoder:
         self._crlf = crlf
         if pos < n and not self.done:
             self._buf = data[pos:]
-        return out[0] if len(out) == 1 else b"".join(out)
+        return out
 
     @staticmethod
     def _chunk_size(line: bytes) -> int:

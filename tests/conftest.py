@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
-from aiodock import Docker, DockerError
+from aiodock import Docker, DockerError, NotFound, ServerError
+from aiodock.containers import Container
 
 TEST_IMAGE = "aiodock-test/busybox:latest"
 LABEL = "aiodock.test"
@@ -74,6 +76,22 @@ async def remove_labelled(docker: Docker, *, only_run: str | None) -> None:
     for image in await docker._json("GET", "/images/json", params=label_filter):
         if wanted(image.get("Labels")):
             await _quietly(docker._call("DELETE", f"/images/{image['Id']}", params={"force": "1"}))
+
+
+async def force_remove(container: Container, *, within: float = 10.0) -> None:
+    """Remove a container, retrying while the daemon refuses because its process is still
+    being reaped (Engine 20.10 answers 500 "... is zombie and can not be killed")."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            await container.remove(force=True)
+            return
+        except NotFound:
+            return
+        except ServerError as exc:
+            if "zombie" not in str(exc) or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(0.2)
 
 
 async def _quietly(call: Any) -> None:

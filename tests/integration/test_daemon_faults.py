@@ -12,7 +12,7 @@ import pytest
 from aiodock import Docker, DockerConnectionError
 from aiodock.containers import Container
 
-from ..conftest import TEST_IMAGE, open_fds
+from ..conftest import TEST_IMAGE, force_remove, open_fds
 from .private_daemon import private_daemon
 
 TICKER = ["sh", "-c", "while true; do echo tick; sleep 0.05; done"]
@@ -89,7 +89,7 @@ async def ticker(docker: Docker, labels: dict[str, str]) -> AsyncIterator[Contai
         TEST_IMAGE, TICKER, detach=True, network_mode="none", labels=labels
     )
     yield container
-    await container.remove(force=True)
+    await force_remove(container)  # hundreds of cancelled execs: its process may be slow to go
 
 
 async def test_streams_cancelled_at_random_points(ticker: Container) -> None:
