@@ -11,7 +11,9 @@ unix socket, all under one short directory in /tmp, with no bridge and no iptabl
 
 Leaving the block stops the daemon whatever happened, ends the processes it left
 (containerd, shims: found by the private directory in their command line), unmounts
-everything under the directory and removes it.
+everything under the directory and removes it. A test run killed before that leaves its
+daemon running: :func:`sweep_orphans` (at the start of every session) ends those whose
+run is gone, found by the ``owner`` file holding the run's pid.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ from aiodock import Docker, DockerError
 
 from ..conftest import TEST_IMAGE
 
-__all__ = ["PrivateDaemon", "private_daemon"]
+__all__ = ["PrivateDaemon", "orphan_roots", "private_daemon", "sweep_orphans"]
+
+ROOT_PREFIX = "adk"
+OWNER_FILE = "owner"
 
 
 def _unescape_mount_path(text: str) -> str:
@@ -116,7 +121,8 @@ class PrivateDaemon:
                 pytest.fail(message)
             pytest.skip(message)
         # Short: the unix sockets under it (containerd's too) must fit in ~107 bytes.
-        self.root = Path(tempfile.mkdtemp(prefix="adk", dir="/tmp"))
+        self.root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX, dir="/tmp"))
+        (self.root / OWNER_FILE).write_text(f"{os.getpid()}\n")
         self.socket = self.root / "d.sock"
         self.url = f"unix://{self.socket}"
         self.log_path = self.root / "dockerd.log"
@@ -269,24 +275,48 @@ class PrivateDaemon:
         try:
             await self.stop(timeout=20)
         finally:
-            await self._reap_leftovers()
-            for point in mounts_under(self.root):
-                proc = await asyncio.create_subprocess_exec(
-                    "umount", "-l", point, stdout=asyncio.subprocess.DEVNULL
-                )
-                await proc.wait()
-            shutil.rmtree(self.root, ignore_errors=True)
+            await remove_daemon_root(self.root)
 
-    async def _reap_leftovers(self) -> None:
-        pids = pids_mentioning(self.root)
-        for pid in pids:
+
+async def remove_daemon_root(root: Path) -> None:
+    """End every process naming ``root`` (dockerd, its containerd and shims), unmount
+    everything under it and remove it."""
+    pids = pids_mentioning(root)
+    for pid in pids:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    await _wait_dead(pids, timeout=10)
+    for pid in pids:
+        if _alive(pid):
             with suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-        await _wait_dead(pids, timeout=10)
-        for pid in pids:
-            if _alive(pid):
-                with suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
+    for point in mounts_under(root):
+        proc = await asyncio.create_subprocess_exec(
+            "umount", "-l", point, stdout=asyncio.subprocess.DEVNULL
+        )
+        await proc.wait()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def orphan_roots() -> list[Path]:
+    """The directories of private daemons whose test run is gone."""
+    found = []
+    for root in Path("/tmp").glob(f"{ROOT_PREFIX}*"):
+        try:
+            owner = int((root / OWNER_FILE).read_text().strip())
+        except (OSError, ValueError):
+            continue  # not one of ours, or still being set up
+        if owner != os.getpid() and not _alive(owner):
+            found.append(root)
+    return found
+
+
+async def sweep_orphans() -> list[Path]:
+    """Remove the private daemons of test runs that are gone; the roots removed."""
+    roots = orphan_roots()
+    for root in roots:
+        await remove_daemon_root(root)
+    return roots
 
 
 @asynccontextmanager

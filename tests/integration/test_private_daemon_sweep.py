@@ -1,0 +1,43 @@
+"""Private daemons left by a test run killed from outside are swept by the next session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .private_daemon import OWNER_FILE, ROOT_PREFIX, _alive, orphan_roots, sweep_orphans
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def fake_root(owner: int) -> tuple[Path, subprocess.Popen[bytes]]:
+    """A private-daemon directory whose "daemon" is a sleep naming the directory."""
+    root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX, dir="/tmp"))
+    (root / OWNER_FILE).write_text(f"{owner}\n")
+    proc = subprocess.Popen(["sh", "-c", "sleep 600", f"--data-root={root}/data"])
+    return root, proc
+
+
+async def test_a_dead_runs_daemon_is_ended_and_its_directory_removed() -> None:
+    orphan, orphan_proc = fake_root(dead_pid())
+    ours, our_proc = fake_root(os.getpid())
+    try:
+        assert orphan in orphan_roots() and ours not in orphan_roots()
+        removed = await sweep_orphans()
+        assert orphan in removed and ours not in removed
+        assert orphan_proc.wait(timeout=10) is not None
+        assert not orphan.exists()
+        assert ours.exists() and _alive(our_proc.pid)
+    finally:
+        for proc in (orphan_proc, our_proc):
+            proc.kill()
+            proc.wait()
+        for root in (orphan, ours):
+            shutil.rmtree(root, ignore_errors=True)
