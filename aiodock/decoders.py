@@ -47,6 +47,7 @@ class Frame(NamedTuple):
 
 
 _HEADER = struct.Struct(">LL")
+_MAX_SIZE_LINE = 4096  # the longest chunk size line (with extensions) accepted
 _MAX_HELD_CHUNK = 64 * 1024
 """The most of an incomplete chunk held whole between feeds; a longer one is decoded
 piece by piece as it arrives (no re-copying of a growing buffer)."""
@@ -74,15 +75,18 @@ def _chunk_pieces_py(data: bytes) -> tuple[list[bytes], int, bool]:
     into alternating size lines and data; each data piece whose length is the size
     before it is a whole chunk, and the first that is not shows the split went wrong."""
     parts = data.split(b"\r\n")
-    rest = len(parts.pop())
-    incomplete = True
+    tail = len(parts.pop())
+    rest = tail
     if len(parts) & 1:  # a size line, then data with no CRLF yet
         line = parts.pop()
         rest += len(line) + 2
         try:
-            incomplete = rest - len(line) - 2 < int(line, 16) + 2
+            size = int(line, 16)
         except ValueError:
-            incomplete = False
+            size = 0
+        incomplete = 0 < size and tail < size + 2
+    else:  # the start of a size line
+        incomplete = tail <= _MAX_SIZE_LINE
     pieces = parts[1::2]
     if pieces:
         lengths = list(map(len, pieces))
@@ -477,7 +481,7 @@ class ChunkedDecoder:
                 continue
             line_end = find(b"\r\n", pos)
             if line_end < 0:
-                if n - pos > 4096:
+                if n - pos > _MAX_SIZE_LINE:
                     raise StreamDecodeError("chunked body: chunk header line too long")
                 break
             if self._trailer:
