@@ -30,6 +30,21 @@ class StreamDecodeError(DockerError):
     """The daemon sent a stream that does not follow its framing (malformed or truncated)."""
 
 
+class DaemonStreamError(DockerError):
+    """The daemon reported an error inside an output stream (a frame on its error stream,
+    such as swarm's "incomplete log stream" warning), after the output before it.
+
+    ``message`` is the daemon's text. ``output`` is what :meth:`FrameStream.read` (bytes)
+    or :meth:`FrameStream.demux` (``(stdout, stderr)``) had gathered before the error;
+    ``None`` for other ways of reading, which have handed that output out already.
+    """
+
+    def __init__(self, what: str, message: str) -> None:
+        super().__init__(f"{what}: the daemon reported an error in the stream: {message}")
+        self.message = message
+        self.output: bytes | tuple[bytes, bytes] | None = None
+
+
 class APIError(DockerError):
     """The daemon answered with an error status.
 

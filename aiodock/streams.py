@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import codecs
 import functools
+import operator
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .decoders import Frame, FrameDecoder, JSONStreamDecoder, RawDecoder, StreamType
-from .errors import APIError, DockerError
+from .errors import APIError, DaemonStreamError
 from .utils import AsyncClosing
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S", bound="ResponseStream[Any]")
+
+_STREAM_OF = operator.itemgetter(0)  # a Frame's stream
 
 
 class Decoder(Protocol):
@@ -170,8 +173,10 @@ class FrameStream(ResponseStream[Frame]):
         self.tty = tty
         self._merge = False
         self._pieces = False  # the source hands out the body in pieces (readpieces)
+        self._daemon_error: DaemonStreamError | None = None
 
     def _use_feed(self) -> None:
+        """Point ``_feed`` at the decoder's method for the current modes."""
         decoder = self._decoder
         if self._pieces:
             assert isinstance(decoder, FrameDecoder)
@@ -187,6 +192,7 @@ class FrameStream(ResponseStream[Frame]):
             return
         self._decoder = RawDecoder() if tty else FrameDecoder()
         self.tty = tty
+        self._pieces = False  # decided again when reading starts (see _reader)
         self._use_feed()
 
     def _merge_frames(self) -> None:
@@ -215,32 +221,54 @@ class FrameStream(ResponseStream[Frame]):
                 yield frame
 
     def _convert(self, items: list[Any]) -> list[Frame]:
-        for frame in items:
-            if frame.stream is StreamType.SYSTEMERR:
-                raise DockerError(
-                    f"{self._what}: the daemon reported an error in the stream: "
-                    f"{frame.data.decode('utf-8', 'replace').strip()}"
-                )
+        if StreamType.SYSTEMERR in map(_STREAM_OF, items):  # a scan in C
+            for index, frame in enumerate(items):
+                if frame.stream is StreamType.SYSTEMERR:
+                    text = frame.data.decode("utf-8", "replace").strip()
+                    error = DaemonStreamError(self._what, text)
+                    if not index:
+                        raise error
+                    # The frames before it are handed out first; the next read raises.
+                    self._daemon_error = error
+                    return items[:index]
         return items
 
+    async def _fill(self) -> bool:
+        error = self._daemon_error
+        if error is not None:
+            self._daemon_error = None
+            self._finish(release=False)
+            raise error
+        return await super()._fill()
+
     async def read(self) -> bytes:
-        """Every byte of every stream, in order, until the stream ends."""
+        """Every byte of every stream, in order, until the stream ends. A
+        :class:`DaemonStreamError` carries the bytes read before it as ``output``."""
         self._merge_frames()
         parts: list[bytes] = []
         append = parts.append
-        async for frames in self.batches():
-            for frame in frames:
-                append(frame.data)
+        try:
+            async for frames in self.batches():
+                for frame in frames:
+                    append(frame.data)
+        except DaemonStreamError as exc:
+            exc.output = b"".join(parts)
+            raise
         return b"".join(parts)
 
     async def demux(self) -> tuple[bytes, bytes]:
-        """``(stdout, stderr)`` until the stream ends."""
+        """``(stdout, stderr)`` until the stream ends. A :class:`DaemonStreamError` carries
+        the pair read before it as ``output``."""
         self._merge_frames()
         out: list[bytes] = []
         err: list[bytes] = []
-        async for frames in self.batches():
-            for stream, data in frames:
-                (err if stream is StreamType.STDERR else out).append(data)
+        try:
+            async for frames in self.batches():
+                for stream, data in frames:
+                    (err if stream is StreamType.STDERR else out).append(data)
+        except DaemonStreamError as exc:
+            exc.output = (b"".join(out), b"".join(err))
+            raise
         return b"".join(out), b"".join(err)
 
     async def lines(

@@ -7,10 +7,12 @@ import struct
 from itertools import pairwise
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiodock.decoders import Frame, FrameDecoder, StreamType
+from aiodock.errors import DaemonStreamError
 from aiodock.streams import FrameStream
 
 
@@ -127,3 +129,50 @@ async def test_a_long_line_split_over_many_chunks() -> None:
     chunks = [data[i : i + 64] for i in range(0, len(data), 64)]
     lines = [line async for _, line in stream_of(chunks).lines()]
     assert lines == ["x" * 5000, "end"]
+
+
+class PassErrors:
+    """The one client method a stream needs when it fails."""
+
+    def translate_error(self, exc: BaseException, what: str) -> BaseException:
+        return exc
+
+
+def failing_stream_of(chunks: list[bytes]) -> FrameStream:
+    async def opener() -> Any:
+        return FakeResponse(chunks)
+
+    return FrameStream(PassErrors(), opener, tty=False, what="test")  # type: ignore[arg-type]
+
+
+# Swarm ends a service's logs this way when some of them could not be fetched.
+WARNING = b"warning: incomplete log stream. some logs could not be retrieved"
+ENDS_IN_ERROR = encode([(1, b"out\n"), (2, b"err\n"), (1, b"more\n"), (3, WARNING)])
+
+
+async def test_daemon_error_comes_after_the_output_before_it() -> None:
+    for size in (5, len(ENDS_IN_ERROR)):
+        chunks = [ENDS_IN_ERROR[i : i + size] for i in range(0, len(ENDS_IN_ERROR), size)]
+        seen = []
+        with pytest.raises(DaemonStreamError) as caught:
+            async for frame in failing_stream_of(chunks):
+                seen.append(frame.data)
+        assert b"".join(seen) == b"out\nerr\nmore\n"
+        assert caught.value.message == WARNING.decode()
+        assert caught.value.output is None
+
+        with pytest.raises(DaemonStreamError) as caught:
+            await failing_stream_of(chunks).read()
+        assert caught.value.output == b"out\nerr\nmore\n"
+
+        with pytest.raises(DaemonStreamError) as caught:
+            await failing_stream_of(chunks).demux()
+        assert caught.value.output == (b"out\nmore\n", b"err\n")
+
+
+async def test_stream_is_closed_after_a_daemon_error() -> None:
+    stream = failing_stream_of([ENDS_IN_ERROR])
+    with pytest.raises(DaemonStreamError):
+        await stream.read()
+    assert "finished" in repr(stream)
+    assert [frame async for frame in stream] == []
