@@ -16,7 +16,7 @@ all: test
 $(STAMP): pyproject.toml aiodock/_speedups.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -U pip
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,dev,docs,examples,rich]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,dev,docs,examples,rich,buildkit]'
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -19,7 +19,8 @@ With ``version="2"`` the daemon reports build progress as JSON objects
     Timestamp     { int64 seconds = 1; int32 nanos = 2; }
 
 Only the protobuf wire format's varint, 64-bit, length-delimited and 32-bit fields are
-needed; unknown fields are skipped, as protobuf requires.
+needed; unknown fields are skipped, as protobuf requires. The same few helpers encode and
+decode the messages of a build session (:mod:`aiodock.session`).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
             raise StreamDecodeError("BuildKit status: varint too long")
 
 
-def _fields(data: bytes) -> Iterator[tuple[int, int, Any]]:
+def proto_fields(data: bytes) -> Iterator[tuple[int, int, Any]]:
     """Yield ``(field number, wire type, value)`` of a message: ints for varint and fixed
     fields, bytes for length-delimited ones."""
     pos = 0
@@ -98,6 +99,25 @@ def _fields(data: bytes) -> Iterator[tuple[int, int, Any]]:
         yield number, wire, value
 
 
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def proto_varint(number: int, value: int) -> bytes:
+    """A varint field (``value`` >= 0) in protobuf wire format."""
+    return _varint(number << 3 | _VARINT) + _varint(value)
+
+
+def proto_bytes(number: int, value: bytes) -> bytes:
+    """A length-delimited field (bytes, string or message) in protobuf wire format."""
+    return _varint(number << 3 | _LEN) + _varint(len(value)) + value
+
+
 def _int64(value: int) -> int:
     """A varint read as a two's complement int64."""
     return value - (1 << 64) if value >= 1 << 63 else value
@@ -110,7 +130,7 @@ def _text(value: Any) -> str:
 def _timestamp(data: bytes) -> datetime:
     seconds = 0
     nanos = 0
-    for number, wire, value in _fields(data):
+    for number, wire, value in proto_fields(data):
         if wire != _VARINT:
             continue
         if number == 1:
@@ -180,7 +200,7 @@ class StatusResponse:
 
 def _vertex(data: bytes) -> Vertex:
     vertex = Vertex()
-    for number, wire, value in _fields(data):
+    for number, wire, value in proto_fields(data):
         if number == 1 and wire == _LEN:
             vertex.digest = _text(value)
         elif number == 2 and wire == _LEN:
@@ -200,7 +220,7 @@ def _vertex(data: bytes) -> Vertex:
 
 def _status(data: bytes) -> VertexStatus:
     status = VertexStatus()
-    for number, wire, value in _fields(data):
+    for number, wire, value in proto_fields(data):
         if number == 1 and wire == _LEN:
             status.id = _text(value)
         elif number == 2 and wire == _LEN:
@@ -222,7 +242,7 @@ def _status(data: bytes) -> VertexStatus:
 
 def _log(data: bytes) -> VertexLog:
     log = VertexLog()
-    for number, wire, value in _fields(data):
+    for number, wire, value in proto_fields(data):
         if number == 1 and wire == _LEN:
             log.vertex = _text(value)
         elif number == 2 and wire == _LEN:
@@ -236,7 +256,7 @@ def _log(data: bytes) -> VertexLog:
 
 def _warning(data: bytes) -> VertexWarning:
     warning = VertexWarning()
-    for number, wire, value in _fields(data):
+    for number, wire, value in proto_fields(data):
         if number == 1 and wire == _LEN:
             warning.vertex = _text(value)
         elif number == 2 and wire == _VARINT:
@@ -253,7 +273,7 @@ def _warning(data: bytes) -> VertexWarning:
 def decode_status(data: bytes) -> StatusResponse:
     """Decode a serialised ``StatusResponse``."""
     response = StatusResponse()
-    for number, wire, value in _fields(data):
+    for number, wire, value in proto_fields(data):
         if wire != _LEN:
             continue
         if number == 1:

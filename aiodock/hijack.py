@@ -19,7 +19,7 @@ import asyncio
 import json as _json
 import ssl
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .decoders import ChunkedDecoder
@@ -114,12 +114,15 @@ def build_request(
     body: bytes = b"",
     content_type: str | None = None,
     upgrade: bool = True,
+    upgrade_to: str = "tcp",
+    extra_headers: Sequence[tuple[str, str]] = (),
 ) -> bytes:
-    """The bytes of an HTTP/1.1 request asking the daemon to upgrade to a raw stream
-    (with ``upgrade=False``, a plain request on a connection closed after the answer)."""
+    """The bytes of an HTTP/1.1 request asking the daemon to upgrade to ``upgrade_to``
+    (with ``upgrade=False``, a plain request on a connection closed after the answer).
+    ``extra_headers`` are sent after ``headers``; a name may repeat there."""
     lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
     skip = {"host", "connection", "upgrade", "content-length", "content-type"}
-    for name, value in headers.items():
+    for name, value in [*headers.items(), *extra_headers]:
         if name.lower() not in skip:
             if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
                 raise DockerError(f"header {name!r} contains a line break")
@@ -129,7 +132,7 @@ def build_request(
     lines.append(f"Content-Length: {len(body)}")
     if upgrade:
         lines.append("Connection: Upgrade")
-        lines.append("Upgrade: tcp")
+        lines.append(f"Upgrade: {upgrade_to}")
     else:
         lines.append("Connection: close")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
@@ -597,9 +600,12 @@ async def hijack(
     json: Any = None,
     what: str | None = None,
     upgrade: bool = True,
+    upgrade_to: str = "tcp",
+    headers: Sequence[tuple[str, str]] = (),
 ) -> HijackedConnection:
-    """Send ``method path`` on a new connection asking for an upgrade; return the raw
-    stream once the daemon answered 101 (or 200), or raise the daemon's typed error.
+    """Send ``method path`` on a new connection asking for an upgrade to ``upgrade_to``;
+    return the raw stream once the daemon answered 101 (or 200), or raise the daemon's
+    typed error. ``headers`` are added to the client's own.
 
     ``upgrade=False`` sends a plain request instead: the connection then carries the
     answer's body as sent (see :class:`PlainResponse`)."""
@@ -621,7 +627,7 @@ async def hijack(
         host_header = f"{host}:{address.port}"
     request = build_request(
         method, url.raw_path_qs, host=host_header, headers=docker._headers, body=body,
-        content_type=content_type, upgrade=upgrade,
+        content_type=content_type, upgrade=upgrade, upgrade_to=upgrade_to, extra_headers=headers,
     )  # fmt: skip
 
     loop = asyncio.get_running_loop()

@@ -31,8 +31,9 @@ from .errors import (
 )
 from .reference import parse_reference, split_tag
 from .resource import Manager, Resource, path_id
+from .session import BuildSession, SecretSource, check_secrets
 from .shapes import ImageConfig
-from .streams import ProgressStream, ResponseStream
+from .streams import ProgressStream, ResponseStream, StreamSource
 from .utils import Filters, encode_filters, parse_bytes
 
 if TYPE_CHECKING:
@@ -712,6 +713,7 @@ class ImageManager(Manager):
         encoding: str | None = None,
         gzip: bool = False,
         version: Literal["1", "2"] | None = None,
+        secrets: Mapping[str, SecretSource] | None = None,
     ) -> BuildStream:
         """Build an image (``docker build``). ``await`` gives the :class:`Image`;
         ``async for`` gives the progress objects. A failed build raises
@@ -731,7 +733,10 @@ class ImageManager(Manager):
         (``memory``, ``memswap``, ``cpushares``, ``cpusetcpus``, ``cpuperiod``,
         ``cpuquota``) and ``squash`` (experimental daemons) are ``docker build``'s.
         ``version="2"`` builds with BuildKit: its progress comes decoded (see
-        :class:`BuildStream`).
+        :class:`BuildStream`), and ``secrets`` (``{"id": value}``, the value as ``str`` or
+        ``bytes``, or a ``pathlib.Path`` read when asked) are served to
+        ``RUN --mount=type=secret,id=...`` steps over a build session, never sent with the
+        context (needs ``aiodock[buildkit]``).
         """
         docker = self._docker
         sources = [
@@ -767,6 +772,11 @@ class ImageManager(Manager):
         if version not in (None, "1", "2"):
             raise InvalidArgument(f'version: {version!r} is not "1" (classic) or "2" (BuildKit)')
         params.update(_limits(container_limits))
+        session: BuildSession | None = None
+        if secrets:
+            if version != "2":
+                raise InvalidArgument('secrets: build secrets need BuildKit (version="2")')
+            session = BuildSession(docker, check_secrets(secrets))
         body: Any = None
         if path is not None:
             context = prepare_context(path, dockerfile)
@@ -787,19 +797,20 @@ class ImageManager(Manager):
         if encoding:
             headers["Content-Encoding"] = encoding
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> StreamSource:
             config = await registry_config_header(docker)
             if config is not None:
                 headers["X-Registry-Config"] = config
-            return await docker._request(
-                "POST",
-                "/build",
-                params=params,
-                data=body,
-                headers=headers,
-                stream=True,
-                timeout=None,
-            )
+            if session is None:
+                return await self._post_build(params, body, headers)
+            await session.start()
+            params["session"] = session.id
+            try:
+                resp = await self._post_build(params, body, headers)
+            except BaseException:
+                session.abort()
+                raise
+            return session.bind(resp)
 
         async def finish(log: builtins.list[dict[str, Any]]) -> Image:
             image_id = _built_id(log)
@@ -808,6 +819,14 @@ class ImageManager(Manager):
             return await self.get(image_id)
 
         return BuildStream(docker, opener, "build", finish, _build_error)
+
+    async def _post_build(
+        self, params: dict[str, Any], body: Any, headers: dict[str, str]
+    ) -> aiohttp.ClientResponse:
+        return await self._docker._request(
+            "POST", "/build", params=params, data=body, headers=headers, stream=True,
+            timeout=None,
+        )  # fmt: skip
 
 
 def _header_from(auth_config: Mapping[str, str]) -> str:
