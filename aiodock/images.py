@@ -31,7 +31,7 @@ from .errors import (
 )
 from .reference import parse_reference, split_tag
 from .resource import Manager, Resource, path_id
-from .session import BuildSession, SecretSource, check_secrets
+from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .shapes import ImageConfig
 from .streams import ProgressStream, ResponseStream, StreamSource
 from .utils import Filters, encode_filters, parse_bytes
@@ -714,6 +714,7 @@ class ImageManager(Manager):
         gzip: bool = False,
         version: Literal["1", "2"] | None = None,
         secrets: Mapping[str, SecretSource] | None = None,
+        ssh: Mapping[str, str | os.PathLike[str]] | None = None,
     ) -> BuildStream:
         """Build an image (``docker build``). ``await`` gives the :class:`Image`;
         ``async for`` gives the progress objects. A failed build raises
@@ -736,7 +737,9 @@ class ImageManager(Manager):
         :class:`BuildStream`), and ``secrets`` (``{"id": value}``, the value as ``str`` or
         ``bytes``, or a ``pathlib.Path`` read when asked) are served to
         ``RUN --mount=type=secret,id=...`` steps over a build session, never sent with the
-        context (needs ``aiodock[buildkit]``).
+        context; ``ssh`` (``{"default": os.environ["SSH_AUTH_SOCK"]}``: agent ids and their
+        sockets) forwards local SSH agents to ``RUN --mount=type=ssh`` steps the same way.
+        Both need ``aiodock[buildkit]``.
         """
         docker = self._docker
         sources = [
@@ -773,10 +776,12 @@ class ImageManager(Manager):
             raise InvalidArgument(f'version: {version!r} is not "1" (classic) or "2" (BuildKit)')
         params.update(_limits(container_limits))
         session: BuildSession | None = None
-        if secrets:
+        if secrets or ssh:
             if version != "2":
-                raise InvalidArgument('secrets: build secrets need BuildKit (version="2")')
-            session = BuildSession(docker, check_secrets(secrets))
+                raise InvalidArgument('secrets and ssh need BuildKit (version="2")')
+            session = BuildSession(
+                docker, check_secrets(secrets or {}), check_ssh_agents(ssh or {})
+            )
         body: Any = None
         if path is not None:
             context = prepare_context(path, dockerfile)
