@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 LINT_PATHS := aiodock tests examples $(wildcard bench)
 
-.PHONY: all venv docker-up docker-down demo test unit integration examples lint docs bench clean
+.PHONY: all venv docker-up docker-down demo test test-pythons unit integration examples lint docs bench clean
 
 all: test
 
@@ -52,9 +52,13 @@ docs: venv
 test: venv docker-up lint docs
 	$(BIN)/pytest -q tests $(PYTEST_ARGS)
 
+# Unit and integration tests on Python 3.10 and 3.13 too, where this machine has them (CI runs it).
+test-pythons: docker-up
+	scripts/test-pythons.sh
+
 bench: venv docker-up
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build aiodock/*.so
+	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache build aiodock/*.so

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import aiohttp
 from yarl import URL
@@ -21,6 +21,7 @@ from .errors import (
     InvalidArgument,
     api_error,
 )
+from .ssh import SSH_MODES
 from .utils import (
     AsyncClosing,
     QueryValue,
@@ -68,7 +69,9 @@ class Docker(AsyncClosing):
     context, else ``unix:///var/run/docker.sock``. ``tls`` is a :class:`TLSConfig`,
     ``True``/``False``, or ``None`` to take it from the context or from
     DOCKER_TLS_VERIFY/DOCKER_CERT_PATH. ``ssh_options`` are extra arguments of the ``ssh``
-    command that tunnels to an ``ssh://`` daemon (e.g. ``["-i", "key"]``).
+    command that tunnels to an ``ssh://`` daemon (e.g. ``["-i", "key"]``); ``ssh_mode``
+    is ``"forward"`` (one ssh forwarding the daemon's socket) or ``"dial-stdio"`` (one
+    ``ssh host docker system dial-stdio`` per connection, as the docker CLI does).
     ``api_version`` pins the version instead of negotiating it. ``timeout`` bounds
     how long a request waits for the daemon to answer (streams that are merely quiet are not
     cut); ``connect_timeout`` bounds connecting. ``pool_size`` caps open connections.
@@ -88,18 +91,24 @@ class Docker(AsyncClosing):
         headers: Mapping[str, str] | None = None,
         context: str | None = None,
         ssh_options: Sequence[str] | None = None,
+        ssh_mode: Literal["forward", "dial-stdio"] = "forward",
     ) -> None:
         if api_version is not None and api_version != "auto":
             version_tuple(api_version)
         if pool_size < 1:
             raise InvalidArgument("pool_size must be at least 1")
+        if ssh_mode not in SSH_MODES:
+            raise InvalidArgument(f"ssh_mode must be one of {', '.join(SSH_MODES)}: {ssh_mode!r}")
         self.address: Address = parse_address(url, tls, context=context)
         self._tunnel: SSHTunnel | None = None
         if self.address.ssh is not None:
             from .ssh import SSHTunnel
 
             self._tunnel = SSHTunnel(
-                self.address.ssh, display=self.address.display, options=ssh_options or ()
+                self.address.ssh,
+                display=self.address.display,
+                options=ssh_options or (),
+                mode=ssh_mode,
             )
             self.address = dataclasses.replace(self.address, unix_path=self._tunnel.socket_path)
         self._pinned_version = None if api_version in (None, "auto") else api_version

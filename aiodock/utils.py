@@ -157,7 +157,7 @@ def version_tuple(version: str) -> tuple[int, ...]:
 
 
 def timeout_after(delay: float | None) -> AbstractAsyncContextManager[None]:
-    """``async with timeout_after(seconds):`` raises ``TimeoutError`` when the block takes
+    """``async with timeout_after(seconds):`` raises ``asyncio.TimeoutError`` when the block takes
     longer; ``None`` means no limit.
 
     Used instead of ``asyncio.wait_for``, which on Python 3.10 and 3.11 can swallow a
@@ -187,7 +187,7 @@ async def _timeout_fallback(delay: float | None) -> AsyncIterator[None]:  # prag
         yield
     except asyncio.CancelledError:
         if fired:
-            raise TimeoutError from None
+            raise asyncio.TimeoutError from None  # not the builtin: an OSError on 3.10
         raise
     finally:
         handle.cancel()

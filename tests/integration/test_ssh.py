@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,9 +75,10 @@ def _wait_listening(process: subprocess.Popen[bytes], port: int, log: Path) -> N
     raise RuntimeError(f"sshd did not listen on port {port}: {log.read_text(errors='replace')}")
 
 
-@pytest.fixture(scope="module")
-def sshd() -> Iterator[SSHServer]:
-    """An sshd for the current user on 127.0.0.1, stopped and its files removed after."""
+@contextmanager
+def _sshd(*, forwarding: bool) -> Iterator[SSHServer]:
+    """An sshd for the current user on 127.0.0.1, stopped and its files removed after;
+    ``forwarding=False`` forbids unix socket forwarding."""
     missing = [tool for tool in (SSHD, "ssh", "ssh-keygen") if not shutil.which(tool)]
     if missing:
         message = f"OpenSSH is not installed ({', '.join(missing)}): run scripts/docker-up.sh"
@@ -100,7 +102,7 @@ def sshd() -> Iterator[SSHServer]:
             "KbdInteractiveAuthentication no\n"
             "UsePAM no\n"
             "StrictModes no\n"
-            "AllowStreamLocalForwarding yes\n"
+            f"AllowStreamLocalForwarding {'yes' if forwarding else 'no'}\n"
             "X11Forwarding no\n"
         )
         if os.geteuid() == 0:
@@ -130,6 +132,18 @@ def sshd() -> Iterator[SSHServer]:
                 process.kill()
                 process.wait()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def sshd() -> Iterator[SSHServer]:
+    with _sshd(forwarding=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def sshd_no_forwarding() -> Iterator[SSHServer]:
+    with _sshd(forwarding=False) as server:
+        yield server
 
 
 def _tunnel_state(docker: Docker) -> tuple[int | None, Path]:
@@ -172,6 +186,24 @@ async def test_ping_version_and_clean_close(sshd: SSHServer) -> None:
     await docker.close()  # twice is fine
 
 
+async def exec_through(docker: Docker, labels: dict[str, str], test_image: str) -> None:
+    """Hijacked exec connections through the tunnel: stdin in, half-close, the output that
+    comes after the close, and an exec_run."""
+    container = await docker.containers.run(
+        test_image, ["sleep", "3600"], detach=True, labels=labels, network_mode="none"
+    )
+    assert isinstance(container, Container)
+    try:
+        async with container.exec(["sh", "-c", "cat; echo done >&2"], stdin=True) as proc:
+            out, err = await asyncio.wait_for(proc.communicate(b"over the tunnel\n"), 20)
+            assert (out, err) == (b"over the tunnel\n", b"done\n")
+            assert await proc.wait() == 0
+        result = await container.exec_run(["sh", "-c", "echo $((6 * 7))"])
+        assert (result.exit_code, result.output) == (0, b"42\n")
+    finally:
+        await container.remove(force=True)
+
+
 async def test_run_and_exec_through_the_tunnel(
     sshd: SSHServer, labels: dict[str, str], test_image: str
 ) -> None:
@@ -185,20 +217,7 @@ async def test_run_and_exec_through_the_tunnel(
         )
         assert output == b"through ssh\n"
 
-        container = await docker.containers.run(
-            test_image, ["sleep", "3600"], detach=True, labels=labels, network_mode="none"
-        )
-        assert isinstance(container, Container)
-        try:
-            # The hijacked exec connection: stdin in, half-close, output back.
-            async with container.exec(["sh", "-c", "cat; echo done >&2"], stdin=True) as proc:
-                out, err = await asyncio.wait_for(proc.communicate(b"over the tunnel\n"), 20)
-                assert (out, err) == (b"over the tunnel\n", b"done\n")
-                assert await proc.wait() == 0
-            result = await container.exec_run(["sh", "-c", "echo $((6 * 7))"])
-            assert (result.exit_code, result.output) == (0, b"42\n")
-        finally:
-            await container.remove(force=True)
+        await exec_through(docker, labels, test_image)
 
 
 async def test_unauthorized_key_fails_fast_with_ssh_message(sshd: SSHServer) -> None:
@@ -307,3 +326,40 @@ async def test_cancelling_the_first_request_stops_ssh() -> None:
                 await task
             assert docker._tunnel.pid is None
             assert _gone(pid)
+
+
+# --- dial-stdio: ssh host docker system dial-stdio, one per connection ---------------------
+
+
+async def test_forwarding_refused_suggests_dial_stdio(sshd_no_forwarding: SSHServer) -> None:
+    async with Docker(sshd_no_forwarding.url, ssh_options=sshd_no_forwarding.options()) as docker:
+        with pytest.raises(DockerConnectionError, match="dial-stdio"):
+            await docker.ping()
+
+
+async def test_dial_stdio_where_forwarding_is_refused(
+    sshd_no_forwarding: SSHServer, labels: dict[str, str], test_image: str
+) -> None:
+    server = sshd_no_forwarding
+    docker = Docker(server.url, ssh_options=server.options(), ssh_mode="dial-stdio")
+    async with docker:
+        assert await docker.ping()
+        assert (await docker.version())["ApiVersion"]
+        # Requests in parallel: each pooled connection is an ssh of its own.
+        infos = await asyncio.gather(*(docker.info() for _ in range(4)))
+        assert len({info["ID"] for info in infos}) == 1
+        assert docker._tunnel is not None and docker._tunnel.relay_pids
+        await exec_through(docker, labels, test_image)  # each exec over an ssh of its own
+        relays = docker._tunnel.relay_pids
+        directory = Path(docker._tunnel.socket_path).parent
+    # Closing ends every relayed ssh and removes the private directory.
+    assert all(_gone(pid) for pid in relays)
+    assert not directory.exists()
+
+
+async def test_dial_stdio_names_a_missing_remote_socket(sshd_no_forwarding: SSHServer) -> None:
+    url = f"{sshd_no_forwarding.url}/run/nowhere/docker.sock"
+    options = sshd_no_forwarding.options()
+    async with Docker(url, ssh_options=options, ssh_mode="dial-stdio") as docker:
+        with pytest.raises(DockerConnectionError, match=r"/run/nowhere/docker\.sock"):
+            await docker.ping()
