@@ -83,7 +83,7 @@ chunk_pieces(PyObject *module, PyObject *arg)
         }
         pos = end + 2;
     }
-    result = Py_BuildValue("(Onn)", pieces, pos, (Py_ssize_t)incomplete);
+    result = Py_BuildValue("(OnO)", pieces, pos, incomplete ? Py_True : Py_False);
 done:
     Py_XDECREF(pieces);
     PyBuffer_Release(&view);

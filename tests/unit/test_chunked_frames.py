@@ -222,3 +222,23 @@ def test_c_frame_payloads_takes_only_a_list_of_bytes(implementation: str) -> Non
     with pytest.raises(TypeError):
         _speedups.frame_payloads((b"x",), False, 10)  # type: ignore[arg-type]
     assert _speedups.frame_payloads([bytearray(encode([(1, b"x")]))], False, 10) is None  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("data", "pieces", "consumed", "incomplete"),
+    [
+        (b"3\r\nabc\r\n1\r\nx", [b"abc"], 8, True),  # a chunk still arriving
+        (b"3\r\nabc\r\n1", [b"abc"], 8, True),  # a size line still arriving
+        (b"3\r\nabc\r\n", [b"abc"], 8, None),  # all of it (the flag does not matter)
+        (b"3;x=y\r\nabc\r\n", [], 0, False),  # extensions: step by step
+        (b"0\r\n\r\n", [], 0, False),  # the last chunk: step by step
+    ],
+)
+def test_chunk_pieces_contract(
+    data: bytes, pieces: list[bytes], consumed: int, incomplete: bool | None
+) -> None:
+    got_pieces, got_consumed, got_incomplete = decoders._chunk_pieces(data)
+    assert (got_pieces, got_consumed) == (pieces, consumed)
+    assert isinstance(got_incomplete, bool)
+    if incomplete is not None:
+        assert got_incomplete is incomplete
