@@ -25,7 +25,7 @@ for version in ${PYTHONS:-3.10 3.13}; do
     stamp="$venv/.installed-stamp"
     if [[ ! -e $stamp || pyproject.toml -nt $stamp || aiodock/_speedups.c -nt $stamp ]]; then
         "$python" -m venv "$venv"
-        "$venv/bin/pip" install -q --disable-pip-version-check -e '.[test,buildkit]'
+        "$venv/bin/pip" install -q --disable-pip-version-check -e '.[test,buildkit,rich]'
         touch "$stamp"
     fi
     echo "test-pythons: $("$venv/bin/python" --version)"
