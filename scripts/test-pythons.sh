@@ -23,7 +23,7 @@ for version in ${PYTHONS:-3.10 3.13}; do
     fi
     venv=".venv-$version"
     stamp="$venv/.installed-stamp"
-    if [[ ! -e $stamp || pyproject.toml -nt $stamp || aiodock/_speedups.c -nt $stamp ]]; then
+    if [[ ! -e $stamp || pyproject.toml -nt $stamp || aiodock/_speedups.c -nt $stamp || $0 -nt $stamp ]]; then
         "$python" -m venv "$venv"
         "$venv/bin/pip" install -q --disable-pip-version-check -e '.[test,buildkit,rich]'
         touch "$stamp"
