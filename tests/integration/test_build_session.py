@@ -3,6 +3,7 @@ use: secrets (never in the context nor in the image) and a forwarded SSH agent."
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -255,3 +256,25 @@ async def test_ssh_agents_are_checked_before_anything_is_sent(
         docker.images.build(path=tmp_path, ssh={"default": "/nowhere"})
     with pytest.raises(InvalidArgument, match="no SSH agent socket"):
         docker.images.build(path=tmp_path, version="2", ssh={"default": tmp_path / "Dockerfile"})
+
+
+async def test_leaving_a_build_early_ends_its_session(
+    labels: dict[str, str], tmp_path: Path
+) -> None:
+    write(
+        tmp_path,
+        {"Dockerfile": f"FROM {TEST_IMAGE}\nRUN --mount=type=secret,id=token sleep 20\n"},
+    )
+    fds = open_fds()
+    async with Docker() as docker:  # a client of its own: closing it closes its pool
+        stream = docker.images.build(
+            path=tmp_path, version="2", secrets={"token": "x"}, labels=labels,
+            network_mode="none", nocache=True,
+        )  # fmt: skip
+        async with stream:
+            async for _event in stream:
+                break
+        assert repr(stream).endswith("finished>")
+        assert await docker.ping()
+    await asyncio.sleep(0.1)  # the session's serving task sees its cancellation
+    assert open_fds() == fds  # the session's connection is closed too
