@@ -211,10 +211,147 @@ fail:
     return NULL;
 }
 
+PyDoc_STRVAR(frames_from_doc,
+"frames_from(data, pos, merge, max_frame, /)\n--\n\n"
+"Cut the whole, valid multiplexed frames of ``data`` from ``pos`` on: ``(stream_ids,\n"
+"payloads, end)``, one id byte and one payload per frame (with ``merge``, per run of\n"
+"consecutive non-empty frames of one stream), and the offset where it stopped: the end,\n"
+"an unfinished frame, or a bad header (for Python to report).");
+
+static int
+frame_at(const unsigned char *data, Py_ssize_t n, Py_ssize_t pos, Py_ssize_t max_frame,
+         Py_ssize_t *size)
+{
+    if (n - pos < 8) {
+        return 0;
+    }
+    const unsigned char *p = data + pos;
+    if (p[0] > 3 || p[1] || p[2] || p[3]) {
+        return 0;
+    }
+    const size_t length = ((size_t)p[4] << 24) | ((size_t)p[5] << 16) | ((size_t)p[6] << 8) |
+                          (size_t)p[7];
+    if (length > (size_t)max_frame || (size_t)(n - pos - 8) < length) {
+        return 0;
+    }
+    *size = (Py_ssize_t)length;
+    return 1;
+}
+
+static PyObject *
+frames_from(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "frames_from() takes 4 arguments");
+        return NULL;
+    }
+    const Py_ssize_t start = PyLong_AsSsize_t(args[1]);
+    if (start == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    const int merge = PyObject_IsTrue(args[2]);
+    if (merge < 0) {
+        return NULL;
+    }
+    const Py_ssize_t max_frame = PyLong_AsSsize_t(args[3]);
+    if (max_frame == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0) {
+        return NULL;
+    }
+    const unsigned char *data = (const unsigned char *)view.buf;
+    const Py_ssize_t n = view.len;
+    PyObject *result = NULL;
+    PyObject *ids = NULL;
+    PyObject *payloads = NULL;
+    if (start < 0 || start > n) {
+        PyErr_SetString(PyExc_ValueError, "frames_from(): pos out of range");
+        goto done;
+    }
+    /* First pass: how far the whole, valid frames go, and how many items they give. */
+    Py_ssize_t pos = start;
+    Py_ssize_t items = 0;
+    Py_ssize_t size;
+    int last_stream = -1;
+    while (frame_at(data, n, pos, max_frame, &size)) {
+        if (!merge) {
+            items++;
+        }
+        else if (size && data[pos] != last_stream) {
+            items++;
+            last_stream = data[pos];
+        }
+        pos += 8 + size;
+    }
+    const Py_ssize_t end = pos;
+    ids = PyBytes_FromStringAndSize(NULL, items);
+    payloads = PyList_New(items);
+    if (ids == NULL || payloads == NULL) {
+        goto done;
+    }
+    unsigned char *id_out = (unsigned char *)PyBytes_AS_STRING(ids);
+    Py_ssize_t item = 0;
+    pos = start;
+    while (pos < end) {
+        frame_at(data, n, pos, max_frame, &size);
+        const unsigned char stream = data[pos];
+        if (!merge) {
+            PyObject *payload = PyBytes_FromStringAndSize((const char *)data + pos + 8, size);
+            if (payload == NULL) {
+                goto done;
+            }
+            id_out[item] = stream;
+            PyList_SET_ITEM(payloads, item, payload);
+            item++;
+            pos += 8 + size;
+            continue;
+        }
+        if (!size) { /* an empty frame: merging drops it */
+            pos += 8;
+            continue;
+        }
+        /* A run: this frame and the following ones of the same stream (empty ones skipped). */
+        Py_ssize_t total = 0;
+        Py_ssize_t run_end = pos;
+        Py_ssize_t next_size;
+        while (run_end < end) {
+            frame_at(data, n, run_end, max_frame, &next_size);
+            if (next_size && data[run_end] != stream) {
+                break;
+            }
+            total += next_size;
+            run_end += 8 + next_size;
+        }
+        PyObject *payload = PyBytes_FromStringAndSize(NULL, total);
+        if (payload == NULL) {
+            goto done;
+        }
+        char *out = PyBytes_AS_STRING(payload);
+        while (pos < run_end) {
+            frame_at(data, n, pos, max_frame, &next_size);
+            memcpy(out, data + pos + 8, (size_t)next_size);
+            out += next_size;
+            pos += 8 + next_size;
+        }
+        id_out[item] = stream;
+        PyList_SET_ITEM(payloads, item, payload);
+        item++;
+    }
+    result = Py_BuildValue("(OOn)", ids, payloads, end);
+done:
+    Py_XDECREF(ids);
+    Py_XDECREF(payloads); /* items not set yet are NULL: list_dealloc skips them */
+    PyBuffer_Release(&view);
+    return result;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"chunk_pieces", (PyCFunction)chunk_pieces, METH_O, chunk_pieces_doc},
     {"frame_payloads", (PyCFunction)(void (*)(void))frame_payloads, METH_FASTCALL,
      frame_payloads_doc},
+    {"frames_from", (PyCFunction)(void (*)(void))frames_from, METH_FASTCALL, frames_from_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -66,6 +66,13 @@ _STREAMS = tuple(StreamType)  # by stream id
 _new_frame = functools.partial(tuple.__new__, Frame)  # Frame((stream, data)) without a Python call
 
 
+def _frames_of(ids: bytes, payloads: list[bytes]) -> list[Frame]:
+    """Frames from stream ids and payloads, without a Python call per frame."""
+    if len(ids) == 1:
+        return [Frame(_STREAMS[ids[0]], payloads[0])]
+    return list(map(_new_frame, zip(map(_STREAMS.__getitem__, ids), payloads, strict=True)))
+
+
 def _chunk_pieces_py(data: bytes) -> tuple[list[bytes], int, bool]:
     """``(pieces, consumed, incomplete)``: the data of the whole chunks at the start of
     ``data`` (from the start of a chunk), the offset after them, and whether the rest is
@@ -132,9 +139,46 @@ def _frame_payloads_py(
     return bytes(map(_FIRST, runs)), list(map(_SECOND, runs))
 
 
+def _frames_from_py(
+    data: bytes, pos: int, merge: bool, max_frame: int
+) -> tuple[bytes, list[bytes], int]:
+    """The whole, valid frames of ``data`` from ``pos`` on: ``(stream_ids, payloads, end)``,
+    per frame or, with ``merge``, per run of consecutive non-empty frames of one stream;
+    ``end`` is where they stop (the end, an unfinished frame or a bad header)."""
+    ids = bytearray()
+    payloads: list[bytes] = []
+    unpack = _HEADER.unpack_from
+    n = len(data)
+    view = memoryview(data)
+    run: list[memoryview] = []
+    run_word = -1
+    while n - pos >= 8:
+        word, size = unpack(data, pos)
+        end = pos + 8 + size
+        if word not in _VALID_WORDS or size > max_frame or end > n:
+            break
+        if not merge:
+            ids.append(word >> 24)
+            payloads.append(data[pos + 8 : end])
+        elif size:
+            if word != run_word:
+                if run:
+                    payloads.append(b"".join(run))
+                    run = []
+                ids.append(word >> 24)
+                run_word = word
+            run.append(view[pos + 8 : end])
+        pos = end
+    if run:
+        payloads.append(b"".join(run))
+    return bytes(ids), payloads, pos
+
+
 _chunk_pieces: Callable[[bytes], tuple[list[bytes], int, bool]] = _chunk_pieces_py
 _frame_payloads: Callable[[list[bytes], bool, int], tuple[bytes, list[bytes]] | None]
 _frame_payloads = _frame_payloads_py
+_frames_from: Callable[[bytes, int, bool, int], tuple[bytes, list[bytes], int]]
+_frames_from = _frames_from_py
 if not os.environ.get("AIODOCK_NO_SPEEDUPS"):
     try:
         from . import _speedups
@@ -143,6 +187,7 @@ if not os.environ.get("AIODOCK_NO_SPEEDUPS"):
     else:
         _chunk_pieces = _speedups.chunk_pieces
         _frame_payloads = _speedups.frame_payloads
+        _frames_from = _speedups.frames_from
 
 SPEEDUPS = _chunk_pieces is not _chunk_pieces_py
 """Whether the C versions of the decoders' hot loops are in use (``AIODOCK_NO_SPEEDUPS=1``
@@ -179,12 +224,7 @@ class FrameDecoder:
         if not self._buf and pieces:
             found = _frame_payloads(pieces, merge, self._max_frame)
             if found is not None:
-                ids, payloads = found
-                if len(ids) == 1:
-                    return [Frame(_STREAMS[ids[0]], payloads[0])]
-                return list(
-                    map(_new_frame, zip(map(_STREAMS.__getitem__, ids), payloads, strict=True))
-                )
+                return _frames_of(*found)
         data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
         return self._decode(data, merge)
 
@@ -233,36 +273,14 @@ class FrameDecoder:
             self._need = 8
             if payload or not merge:
                 frames.append(Frame(held_stream, payload))
-        append = frames.append
-        unpack = _HEADER.unpack_from
-        streams = _STREAM_BY_WORD
-        max_frame = self._max_frame
-        view = memoryview(data)
-        run: list[memoryview] = []
-        run_stream: StreamType | None = None
-        if merge and frames:
-            run_stream = frames[-1].stream
-            run.append(memoryview(frames.pop().data))
-        while n - pos >= 8:
-            word, size = unpack(data, pos)
-            stream = streams.get(word)
-            if stream is None or size > max_frame:
-                raise self._bad_header(data, pos, pos)
-            end = pos + 8 + size
-            if end > n:
-                break
-            if not merge:
-                append(Frame(stream, data[pos + 8 : end]))
-            elif size:
-                if stream is not run_stream:
-                    if run:
-                        append(Frame(run_stream, b"".join(run)))  # type: ignore[arg-type]
-                        run = []
-                    run_stream = stream
-                run.append(view[pos + 8 : end])
-            pos = end
-        if merge and run:
-            append(Frame(run_stream, b"".join(run)))  # type: ignore[arg-type]
+        ids, payloads, pos = _frames_from(data, pos, merge, self._max_frame)
+        if ids:
+            if merge and frames and frames[-1].stream == ids[0]:  # the held frame's run
+                payloads[0] = frames.pop().data + payloads[0]
+            frames += _frames_of(ids, payloads)
+        if n - pos >= 8:
+            # A header that is bad (raised here) or announces a frame not all here yet.
+            self._header(data, pos)
         if pos < n:
             buf += memoryview(data)[pos:]
             if len(buf) >= 8:

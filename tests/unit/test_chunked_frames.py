@@ -11,26 +11,14 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiodock import decoders
 from aiodock.decoders import ChunkedDecoder, Frame, FrameDecoder, StreamType
 from aiodock.errors import StreamDecodeError
 
-IMPLEMENTATIONS = ["python", "c"]
-
-
-@pytest.fixture(params=IMPLEMENTATIONS, autouse=True)
-def implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "python":
-        monkeypatch.setattr(decoders, "_chunk_pieces", decoders._chunk_pieces_py)
-        monkeypatch.setattr(decoders, "_frame_payloads", decoders._frame_payloads_py)
-    elif not decoders.SPEEDUPS:
-        if os.environ.get("AIODOCK_NO_SPEEDUPS"):
-            pytest.skip("AIODOCK_NO_SPEEDUPS is set")
-        pytest.fail("aiodock._speedups is not built (pip install -e . compiles it)")
-    return str(request.param)
+pytestmark = pytest.mark.usefixtures("implementation")
 
 
 def test_speedups_are_built() -> None:
@@ -99,9 +87,7 @@ payloads = st.one_of(
 frames_strategy = st.lists(st.tuples(st.sampled_from([1, 2, 3]), payloads), max_size=30)
 
 
-@settings(
-    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=400, deadline=None)
 @given(
     frames=frames_strategy,
     cuts=st.lists(st.integers(min_value=0, max_value=6000), max_size=12),
@@ -198,9 +184,7 @@ pieces_strategy = st.lists(
 )
 
 
-@settings(
-    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=500, deadline=None)
 @given(pieces=pieces_strategy, merge=st.booleans(), max_frame=st.sampled_from([5, 1 << 20]))
 def test_c_and_python_frame_payloads_agree(
     pieces: list[bytes], merge: bool, max_frame: int, implementation: str
@@ -242,3 +226,30 @@ def test_chunk_pieces_contract(
     assert isinstance(got_incomplete, bool)
     if incomplete is not None:
         assert got_incomplete is incomplete
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    frames=st.lists(st.tuples(st.integers(0, 3), payloads), max_size=12),
+    garbage=st.binary(max_size=12),
+    start=st.integers(0, 40),
+    merge=st.booleans(),
+    max_frame=st.sampled_from([5, 1 << 20]),
+)
+def test_c_and_python_frames_from_agree(
+    frames: list[tuple[int, bytes]],
+    garbage: bytes,
+    start: int,
+    merge: bool,
+    max_frame: int,
+    implementation: str,
+) -> None:
+    if implementation != "c":
+        return
+    from aiodock import _speedups
+
+    data = encode(frames) + garbage  # garbage: a bad header, or a frame cut short
+    start = min(start, len(data))
+    assert _speedups.frames_from(data, start, merge, max_frame) == decoders._frames_from_py(
+        data, start, merge, max_frame
+    )

@@ -19,6 +19,8 @@ from aiodock.decoders import (
 )
 from aiodock.errors import StreamDecodeError
 
+pytestmark = pytest.mark.usefixtures("implementation")  # C and pure Python
+
 
 def encode(frames: list[tuple[int, bytes]]) -> bytes:
     return b"".join(struct.pack(">BxxxL", sid, len(data)) + data for sid, data in frames)

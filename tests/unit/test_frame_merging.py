@@ -15,6 +15,8 @@ from aiodock.decoders import Frame, FrameDecoder, StreamType
 from aiodock.errors import DaemonStreamError
 from aiodock.streams import FrameStream
 
+pytestmark = pytest.mark.usefixtures("implementation")  # C and pure Python
+
 
 def encode(frames: list[tuple[int, bytes]]) -> bytes:
     return b"".join(struct.pack(">BxxxL", sid, len(data)) + data for sid, data in frames)
