@@ -1,6 +1,6 @@
 /* C versions of the hot loops of aiodock.decoders: the same contracts as the pure-Python
- * functions there (_chunk_pieces_py, _frame_payloads_py), which are used when this module
- * is not built. Both are exact: they stop, or answer None, wherever the input is not the
+ * functions there (_chunk_pieces_py, _frames_from_py), which are used when this module
+ * is not built. Both are exact: they stop wherever the input is not in the
  * common form, and the step-by-step decoders in Python take over from there. */
 
 #define PY_SSIZE_T_CLEAN
@@ -88,127 +88,6 @@ done:
     Py_XDECREF(pieces);
     PyBuffer_Release(&view);
     return result;
-}
-
-PyDoc_STRVAR(frame_payloads_doc,
-"frame_payloads(pieces, merge, max_frame, /)\n--\n\n"
-"If every piece (bytes) is exactly one valid multiplexed frame of at most ``max_frame``\n"
-"payload bytes: ``(stream_ids, payloads)``, one stream id byte and one payload per frame,\n"
-"or with ``merge`` per run of consecutive non-empty frames of one stream. Else None.");
-
-static PyObject *
-frame_payloads(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "frame_payloads() takes 3 arguments");
-        return NULL;
-    }
-    PyObject *pieces = args[0];
-    if (!PyList_CheckExact(pieces)) {
-        PyErr_SetString(PyExc_TypeError, "frame_payloads() needs a list of bytes");
-        return NULL;
-    }
-    const int merge = PyObject_IsTrue(args[1]);
-    if (merge < 0) {
-        return NULL;
-    }
-    const Py_ssize_t max_frame = PyLong_AsSsize_t(args[2]);
-    if (max_frame == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    const Py_ssize_t count = PyList_GET_SIZE(pieces);
-    Py_ssize_t runs = 0;
-    int last_stream = -1;
-    /* First pass: check every piece, count the runs (what merging keeps). */
-    for (Py_ssize_t k = 0; k < count; k++) {
-        PyObject *piece = PyList_GET_ITEM(pieces, k);
-        if (!PyBytes_CheckExact(piece)) {
-            Py_RETURN_NONE;
-        }
-        const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(piece);
-        const Py_ssize_t len = PyBytes_GET_SIZE(piece);
-        if (len < 8 || p[0] > 3 || p[1] || p[2] || p[3]) {
-            Py_RETURN_NONE;
-        }
-        const size_t size = ((size_t)p[4] << 24) | ((size_t)p[5] << 16) |
-                            ((size_t)p[6] << 8) | (size_t)p[7];
-        if (size + 8 != (size_t)len || size > (size_t)max_frame) {
-            Py_RETURN_NONE;
-        }
-        if (!merge) {
-            runs++;
-        }
-        else if (size && p[0] != last_stream) {
-            runs++;
-            last_stream = p[0];
-        }
-    }
-    PyObject *ids = PyBytes_FromStringAndSize(NULL, runs);
-    PyObject *payloads = PyList_New(runs);
-    if (ids == NULL || payloads == NULL) {
-        Py_XDECREF(ids);
-        Py_XDECREF(payloads);
-        return NULL;
-    }
-    unsigned char *id_out = (unsigned char *)PyBytes_AS_STRING(ids);
-    Py_ssize_t run = 0;
-    Py_ssize_t k = 0;
-    while (k < count) {
-        PyObject *piece = PyList_GET_ITEM(pieces, k);
-        const char *p = PyBytes_AS_STRING(piece);
-        const Py_ssize_t len = PyBytes_GET_SIZE(piece);
-        if (!merge) {
-            PyObject *payload = PyBytes_FromStringAndSize(p + 8, len - 8);
-            if (payload == NULL) {
-                goto fail;
-            }
-            id_out[run] = (unsigned char)p[0];
-            PyList_SET_ITEM(payloads, run, payload);
-            run++;
-            k++;
-            continue;
-        }
-        if (len == 8) { /* an empty frame: merging drops it */
-            k++;
-            continue;
-        }
-        /* A run: this frame and the following ones of the same stream (empty ones skipped). */
-        const char stream = p[0];
-        Py_ssize_t total = 0;
-        Py_ssize_t end = k;
-        while (end < count) {
-            PyObject *next = PyList_GET_ITEM(pieces, end);
-            const Py_ssize_t next_len = PyBytes_GET_SIZE(next);
-            if (next_len > 8 && PyBytes_AS_STRING(next)[0] != stream) {
-                break;
-            }
-            total += next_len - 8;
-            end++;
-        }
-        PyObject *payload = PyBytes_FromStringAndSize(NULL, total);
-        if (payload == NULL) {
-            goto fail;
-        }
-        char *out = PyBytes_AS_STRING(payload);
-        for (Py_ssize_t j = k; j < end; j++) {
-            PyObject *next = PyList_GET_ITEM(pieces, j);
-            const Py_ssize_t size = PyBytes_GET_SIZE(next) - 8;
-            memcpy(out, PyBytes_AS_STRING(next) + 8, (size_t)size);
-            out += size;
-        }
-        id_out[run] = (unsigned char)stream;
-        PyList_SET_ITEM(payloads, run, payload);
-        run++;
-        k = end;
-    }
-    PyObject *result = PyTuple_Pack(2, ids, payloads);
-    Py_DECREF(ids);
-    Py_DECREF(payloads);
-    return result;
-fail:
-    Py_DECREF(ids);
-    Py_DECREF(payloads); /* items not yet set are NULL: list_dealloc skips them */
-    return NULL;
 }
 
 PyDoc_STRVAR(frames_from_doc,
@@ -349,8 +228,6 @@ done:
 
 static PyMethodDef speedups_methods[] = {
     {"chunk_pieces", (PyCFunction)chunk_pieces, METH_O, chunk_pieces_doc},
-    {"frame_payloads", (PyCFunction)(void (*)(void))frame_payloads, METH_FASTCALL,
-     frame_payloads_doc},
     {"frames_from", (PyCFunction)(void (*)(void))frames_from, METH_FASTCALL, frames_from_doc},
     {NULL, NULL, 0, NULL},
 };

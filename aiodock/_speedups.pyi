@@ -1,9 +1,6 @@
 """C versions of the hot loops of :mod:`aiodock.decoders` (see ``_speedups.c``)."""
 
 def chunk_pieces(data: bytes, /) -> tuple[list[bytes], int, bool]: ...
-def frame_payloads(
-    pieces: list[bytes], merge: bool, max_frame: int, /
-) -> tuple[bytes, list[bytes]] | None: ...
 def frames_from(
     data: bytes, pos: int, merge: bool, max_frame: int, /
 ) -> tuple[bytes, list[bytes], int]: ...

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-import operator
 import os
 import struct
 from collections.abc import Callable
@@ -56,12 +55,6 @@ _STREAM_BY_WORD = {int(s) << 24: s for s in StreamType}
 _VALID_WORDS = frozenset(_STREAM_BY_WORD)
 # Helpers for map() over many chunks or frames at C speed.
 _HEX = itertools.repeat(16)  # the base argument of int()
-_ADD = operator.add
-_EIGHT = itertools.repeat(8)
-_TWENTY_FOUR = itertools.repeat(24)
-_FIRST = operator.itemgetter(0)
-_SECOND = operator.itemgetter(1)
-_PAYLOAD = operator.itemgetter(slice(8, None))
 _STREAMS = tuple(StreamType)  # by stream id
 _new_frame = functools.partial(tuple.__new__, Frame)  # Frame((stream, data)) without a Python call
 
@@ -106,39 +99,6 @@ def _chunk_pieces_py(data: bytes) -> tuple[list[bytes], int, bool]:
     return pieces, len(data) - rest, incomplete
 
 
-def _frame_payloads_py(
-    pieces: list[bytes], merge: bool, max_frame: int
-) -> tuple[bytes, list[bytes]] | None:
-    """If every piece is exactly one valid frame: ``(stream_ids, payloads)``, per frame or,
-    with ``merge``, per run of consecutive non-empty frames of one stream; else None."""
-    if not pieces:
-        return b"", []
-    try:
-        words, sizes = zip(*map(_HEADER.unpack_from, pieces), strict=True)
-    except struct.error:  # a piece shorter than a header
-        return None
-    if (
-        list(map(_ADD, sizes, _EIGHT)) != list(map(len, pieces))
-        or not _VALID_WORDS.issuperset(words)
-        or max(sizes) > max_frame
-    ):
-        return None
-    ids = bytes(map(operator.rshift, words, _TWENTY_FOUR))
-    payloads = map(_PAYLOAD, pieces)
-    if not merge:
-        return ids, list(payloads)
-    if ids.count(ids[0]) == len(ids):
-        data = b"".join(payloads)
-        return (ids[:1], [data]) if data else (b"", [])
-    runs = [
-        (stream, b"".join(map(_SECOND, run)))
-        for stream, run in itertools.groupby(
-            filter(_SECOND, zip(ids, payloads, strict=True)), _FIRST
-        )
-    ]
-    return bytes(map(_FIRST, runs)), list(map(_SECOND, runs))
-
-
 def _frames_from_py(
     data: bytes, pos: int, merge: bool, max_frame: int
 ) -> tuple[bytes, list[bytes], int]:
@@ -175,8 +135,6 @@ def _frames_from_py(
 
 
 _chunk_pieces: Callable[[bytes], tuple[list[bytes], int, bool]] = _chunk_pieces_py
-_frame_payloads: Callable[[list[bytes], bool, int], tuple[bytes, list[bytes]] | None]
-_frame_payloads = _frame_payloads_py
 _frames_from: Callable[[bytes, int, bool, int], tuple[bytes, list[bytes], int]]
 _frames_from = _frames_from_py
 if not os.environ.get("AIODOCK_NO_SPEEDUPS"):
@@ -186,7 +144,6 @@ if not os.environ.get("AIODOCK_NO_SPEEDUPS"):
         pass
     else:
         _chunk_pieces = _speedups.chunk_pieces
-        _frame_payloads = _speedups.frame_payloads
         _frames_from = _speedups.frames_from
 
 SPEEDUPS = _chunk_pieces is not _chunk_pieces_py
@@ -212,21 +169,6 @@ class FrameDecoder:
         """Like :meth:`feed`, but consecutive frames of one stream come back as one frame
         (empty frames dropped): far fewer objects where only the bytes matter."""
         return self._decode(data, True)
-
-    def feed_pieces(self, pieces: list[bytes], *, merge: bool = False) -> list[Frame]:
-        """Take the next bytes as a list of pieces (as :meth:`ChunkedDecoder.feed_pieces`
-        gives them); the frames they complete, merged as :meth:`feed_merged` does when
-        ``merge`` is true.
-
-        When every piece is exactly one frame (the daemon writes each frame as one HTTP
-        chunk), the frames are checked and cut out in one pass in C rather than a Python
-        step each; otherwise the pieces are decoded as one chunk."""
-        if not self._buf and pieces:
-            found = _frame_payloads(pieces, merge, self._max_frame)
-            if found is not None:
-                return _frames_of(*found)
-        data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-        return self._decode(data, merge)
 
     def _header(self, header: bytes | bytearray, pos: int) -> tuple[StreamType, int]:
         """The stream and payload size of the header at ``pos``; raises if it is bad."""
@@ -439,13 +381,11 @@ class ChunkedDecoder:
 
     def feed(self, data: bytes) -> bytes:
         """Take the next bytes of the body as sent; return the data they carry."""
-        pieces = self.feed_pieces(data)
+        pieces = self._pieces(data)
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
-    def feed_pieces(self, data: bytes) -> list[bytes]:
-        """Like :meth:`feed`, but the data comes back in pieces, each whole chunk as a
-        piece of its own where possible (a frame decoder then sees the daemon's writes as
-        they were made, see :meth:`FrameDecoder.feed_pieces`)."""
+    def _pieces(self, data: bytes) -> list[bytes]:
+        """The data ``data`` carries, as the list of pieces it is cut into."""
         if self._remaining or self._crlf or self._trailer or self.done:
             return self._decode(data)
         if self._buf:

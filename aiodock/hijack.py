@@ -713,13 +713,6 @@ class PlainResponse:
 
     async def readany(self) -> bytes:
         """The next piece of the body; ``b""`` at its end."""
-        pieces = await self.readpieces()
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
-
-    async def readpieces(self) -> list[bytes]:
-        """The next part of the body as pieces, each whole chunk of a chunked body as a
-        piece of its own where possible (see :meth:`ChunkedDecoder.feed_pieces`); ``[]``
-        at its end."""
         chunks = self._chunks
         while not self._ended:
             data = await self._conn.readany()
@@ -731,18 +724,15 @@ class PlainResponse:
                 self._ended = True
                 break
             if chunks is not None:
-                pieces = chunks.feed_pieces(data)
+                data = chunks.feed(data)
                 self._ended = chunks.done
-                if pieces:
-                    return pieces
-                continue
-            if self._left is not None:
+            elif self._left is not None:
                 data = data[: self._left]
                 self._left -= len(data)
                 self._ended = not self._left
             if data:
-                return [data]
-        return []
+                return data
+        return b""
 
     def release(self) -> None:
         self._conn.close()

@@ -9,7 +9,6 @@ closes the response, so no connection stays held.
 from __future__ import annotations
 
 import codecs
-import functools
 import operator
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -62,7 +61,7 @@ class ResponseStream(AsyncClosing, Generic[T]):
         self._decoder = decoder
         self._what = what
         self._resp: StreamSource | None = None
-        self._feed: Callable[[Any], list[Any]] = decoder.feed
+        self._feed: Callable[[bytes], list[Any]] = decoder.feed
         self._items: list[T] = []
         self._index = 0
         self._finished = False
@@ -74,10 +73,6 @@ class ResponseStream(AsyncClosing, Generic[T]):
     def _convert(self, items: list[Any]) -> list[T]:
         """Turn decoded items into what the stream yields (identity by default)."""
         return items
-
-    def _reader(self, resp: StreamSource) -> Callable[[], Awaitable[Any]]:
-        """What reads the next part of ``resp`` for ``self._feed`` (falsy at the end)."""
-        return resp.content.readany
 
     async def open(self) -> None:
         """Send the request now (it is sent on first use otherwise)."""
@@ -91,9 +86,8 @@ class ResponseStream(AsyncClosing, Generic[T]):
         try:
             if self._resp is None:
                 self._resp = await self._opener()
-            read = self._reader(self._resp)
             while True:
-                chunk = await read()
+                chunk = await self._resp.content.readany()
                 if not chunk:
                     tail = self._decoder.eof()
                     self._finish(release=True)
@@ -170,46 +164,25 @@ class FrameStream(ResponseStream[Frame]):
     def __init__(self, docker: Docker, opener: Opener, *, tty: bool, what: str) -> None:
         decoder = RawDecoder() if tty else FrameDecoder()
         super().__init__(docker, opener, decoder, what)
+        self._merging = decoder.feed_merged
         self.tty = tty
-        self._merge = False
-        self._pieces = False  # the source hands out the body in pieces (readpieces)
         self._daemon_error: DaemonStreamError | None = None
-
-    def _use_feed(self) -> None:
-        """Point ``_feed`` at the decoder's method for the current modes."""
-        decoder = self._decoder
-        if self._pieces:
-            assert isinstance(decoder, FrameDecoder)
-            self._feed = functools.partial(decoder.feed_pieces, merge=self._merge)
-        else:
-            assert isinstance(decoder, (FrameDecoder, RawDecoder))
-            self._feed = decoder.feed_merged if self._merge else decoder.feed
 
     def set_tty(self, tty: bool) -> None:
         """Switch between multiplexed and raw decoding, before the first byte is read
         (for callers that learn the TTY setting only when the stream opens)."""
         if tty == self.tty:
             return
-        self._decoder = RawDecoder() if tty else FrameDecoder()
+        merging = self._feed == self._merging
+        decoder = RawDecoder() if tty else FrameDecoder()
+        self._decoder = decoder
+        self._merging = decoder.feed_merged
+        self._feed = decoder.feed_merged if merging else decoder.feed
         self.tty = tty
-        self._pieces = False  # decided again when reading starts (see _reader)
-        self._use_feed()
 
     def _merge_frames(self) -> None:
         """From now on, decode consecutive frames of one stream into one frame."""
-        if not self._merge:
-            self._merge = True
-            self._use_feed()
-
-    def _reader(self, resp: StreamSource) -> Callable[[], Awaitable[Any]]:
-        # A body read in pieces (our own plain connection) lets the frame decoder take
-        # one frame per chunk at C speed.
-        readpieces = None if self.tty else getattr(resp.content, "readpieces", None)
-        pieces = readpieces is not None
-        if pieces != self._pieces:
-            self._pieces = pieces
-            self._use_feed()
-        return readpieces if readpieces is not None else resp.content.readany
+        self._feed = self._merging
 
     async def chunks(self) -> AsyncIterator[Frame]:
         """The output as it arrives, consecutive frames of one stream merged into one

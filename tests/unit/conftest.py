@@ -11,7 +11,6 @@ from aiodock import decoders
 
 PURE_PYTHON = {
     "_chunk_pieces": decoders._chunk_pieces_py,
-    "_frame_payloads": decoders._frame_payloads_py,
     "_frames_from": decoders._frames_from_py,
 }
 

@@ -1,7 +1,6 @@
 """Frames in a chunked HTTP body (how container logs arrive), decoded through
-``ChunkedDecoder.feed_pieces`` and ``FrameDecoder.feed_pieces``: the same frames as the
-step-by-step decoders give, whatever the chunking and the read boundaries, with the C
-hot loops and with their pure-Python versions."""
+``ChunkedDecoder`` then ``FrameDecoder``: the frames that were sent, whatever the chunking
+and the read boundaries, with the C hot loops and with their pure-Python versions."""
 
 from __future__ import annotations
 
@@ -57,7 +56,8 @@ def decode(body: bytes, cuts: list[int], *, merge: bool) -> tuple[list[Frame], C
     frames = FrameDecoder()
     out: list[Frame] = []
     for read in cut(body, cuts):
-        out += frames.feed_pieces(chunks.feed_pieces(read), merge=merge)
+        data = chunks.feed(read)
+        out += frames.feed_merged(data) if merge else frames.feed(data)
     frames.eof()
     return out, chunks
 
@@ -131,11 +131,11 @@ def test_a_long_chunk_is_not_held_whole() -> None:
     big = encode([(1, b"z" * 300_000)])
     body = chunked([encode([(2, b"a\n")]), big])
     chunks = ChunkedDecoder()
-    first = chunks.feed_pieces(body[:100_000])
-    assert b"".join(first).startswith(encode([(2, b"a\n")]))
-    assert len(b"".join(first)) > 50_000  # handed on as it arrives, not buffered
-    rest = chunks.feed_pieces(body[100_000:])
-    assert b"".join(first + rest) == encode([(2, b"a\n")]) + big
+    first = chunks.feed(body[:100_000])
+    assert first.startswith(encode([(2, b"a\n")]))
+    assert len(first) > 50_000  # handed on as it arrives, not buffered
+    rest = chunks.feed(body[100_000:])
+    assert first + rest == encode([(2, b"a\n")]) + big
     assert chunks.done
 
 
@@ -152,7 +152,7 @@ def test_a_long_chunk_is_not_held_whole() -> None:
 )
 def test_garbage_is_refused(body: bytes) -> None:
     with pytest.raises(StreamDecodeError, match="chunked body"):
-        ChunkedDecoder().feed_pieces(body)
+        ChunkedDecoder().feed(body)
 
 
 def test_a_bad_frame_header_is_refused() -> None:
@@ -165,7 +165,7 @@ def test_an_oversized_frame_is_refused() -> None:
     chunks = ChunkedDecoder()
     frames = FrameDecoder(max_frame_size=10)
     with pytest.raises(StreamDecodeError, match="exceeds the limit"):
-        frames.feed_pieces(chunks.feed_pieces(chunked([encode([(1, b"y" * 11)])])))
+        frames.feed(chunks.feed(chunked([encode([(1, b"y" * 11)])])))
 
 
 def test_cut_short_is_not_done() -> None:
@@ -173,39 +173,6 @@ def test_cut_short_is_not_done() -> None:
     frames, chunks = decode(body[:-5], [7, 20], merge=False)
     assert [f.data for f in frames] == [b"hello\n", b"world\n"]
     assert not chunks.done
-
-
-pieces_strategy = st.lists(
-    st.one_of(
-        st.builds(lambda sid, data: encode([(sid, data)]), st.integers(0, 3), payloads),
-        st.binary(max_size=20),  # anything: short pieces, bad headers, wrong sizes
-    ),
-    max_size=12,
-)
-
-
-@settings(max_examples=500, deadline=None)
-@given(pieces=pieces_strategy, merge=st.booleans(), max_frame=st.sampled_from([5, 1 << 20]))
-def test_c_and_python_frame_payloads_agree(
-    pieces: list[bytes], merge: bool, max_frame: int, implementation: str
-) -> None:
-    if implementation != "c":
-        return
-    from aiodock import _speedups
-
-    assert _speedups.frame_payloads(pieces, merge, max_frame) == decoders._frame_payloads_py(
-        pieces, merge, max_frame
-    )
-
-
-def test_c_frame_payloads_takes_only_a_list_of_bytes(implementation: str) -> None:
-    if implementation != "c":
-        return
-    from aiodock import _speedups
-
-    with pytest.raises(TypeError):
-        _speedups.frame_payloads((b"x",), False, 10)  # type: ignore[arg-type]
-    assert _speedups.frame_payloads([bytearray(encode([(1, b"x")]))], False, 10) is None  # type: ignore[list-item]
 
 
 @pytest.mark.parametrize(
