@@ -29,11 +29,9 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
-import pytest
-
 from aiodock import Docker, DockerError
 
-from ..conftest import TEST_IMAGE
+from ..conftest import TEST_IMAGE, unavailable
 
 __all__ = ["PrivateDaemon", "orphan_roots", "private_daemon", "sweep_orphans"]
 
@@ -116,10 +114,7 @@ class PrivateDaemon:
 
     def __init__(self, *, extra_args: Sequence[str] = (), start_timeout: float = 60.0) -> None:
         if os.geteuid() != 0 or shutil.which("dockerd") is None:
-            message = "a private dockerd needs root and the dockerd binary"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
+            unavailable("a private dockerd needs root and the dockerd binary")
         # Short: the unix sockets under it (containerd's too) must fit in ~107 bytes.
         self.root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX, dir="/tmp"))
         (self.root / OWNER_FILE).write_text(f"{os.getpid()}\n")

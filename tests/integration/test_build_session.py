@@ -18,7 +18,7 @@ from aiodock import BuildError, Docker, InvalidArgument
 from aiodock.buildkit import StatusResponse
 from aiodock.images import Image
 
-from ..conftest import TEST_IMAGE, open_fds
+from ..conftest import TEST_IMAGE, open_fds, unavailable
 from .test_build import image_files, remove_image, write
 
 CHECKS = f"""\
@@ -170,10 +170,7 @@ int main(void) {
 def need(*tools: str) -> None:
     missing = [tool for tool in tools if shutil.which(tool) is None]
     if missing:
-        message = f"missing {', '.join(missing)}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"missing {', '.join(missing)}")
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ import pytest
 from aiodock import Docker
 from aiodock.connection import load_context
 
+from ..conftest import unavailable
+
 DAEMON_SOCKET = "/var/run/docker.sock"
 
 
@@ -61,7 +63,7 @@ async def test_docker_context_variable_and_argument(
 def docker_cli() -> str:
     cli = shutil.which("docker")
     if cli is None:
-        pytest.skip("the docker CLI is not installed")
+        unavailable("the docker CLI is not installed")
     return cli
 
 

@@ -20,6 +20,8 @@ from aiodock.process import Process
 from aiodock.streams import FrameStream
 from tests.conftest import open_fds
 
+from ..conftest import unavailable
+
 DAEMON_SOCKET = "/var/run/docker.sock"
 
 
@@ -418,7 +420,7 @@ async def _serve_forwarder(
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
+        unavailable("openssl is needed to make a test certificate")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(

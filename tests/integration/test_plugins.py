@@ -27,7 +27,7 @@ import pytest
 from aiodock import APIError, Conflict, Docker, InvalidArgument, NotFound
 from aiodock.plugins import Plugin, PluginData, plugin_tar
 
-from ..conftest import TEST_IMAGE, TEST_LABELS
+from ..conftest import TEST_IMAGE, TEST_LABELS, unavailable
 from .registry import LocalRegistry
 
 LISTENER_C = r"""
@@ -120,7 +120,7 @@ def plugin_dir(tmp_path_factory: pytest.TempPathFactory, daemon: None) -> Iterat
 def can_enable(plugin_dir: Path) -> None:
     config = json.loads((plugin_dir / "config.json").read_text())
     if config["Entrypoint"] != [LISTENER]:
-        pytest.skip("no static C compiler to build the plugin's socket listener")
+        unavailable("no static C compiler to build the plugin's socket listener")
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ import pytest
 from aiodock import Docker, DockerConnectionError, DockerTimeoutError
 from aiodock.containers import Container
 
+from ..conftest import unavailable
+
 SSHD = "/usr/sbin/sshd"
 LISTEN_LOCAL = ("-o", "ListenAddress=127.0.0.1")
 
@@ -81,10 +83,7 @@ def _sshd(*, forwarding: bool) -> Iterator[SSHServer]:
     ``forwarding=False`` forbids unix socket forwarding."""
     missing = [tool for tool in (SSHD, "ssh", "ssh-keygen") if not shutil.which(tool)]
     if missing:
-        message = f"OpenSSH is not installed ({', '.join(missing)}): run scripts/docker-up.sh"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"OpenSSH is not installed ({', '.join(missing)}): run scripts/docker-up.sh")
     directory = Path(tempfile.mkdtemp(prefix="aiodock-sshd-"))
     process: subprocess.Popen[bytes] | None = None
     try:
