@@ -140,10 +140,9 @@ def _first_field(payload: bytes, number: int) -> bytes:
 class _Call:
     """One gRPC call the daemon made on the session."""
 
-    def __init__(self, stream_id: int, path: str, metadata: dict[bytes, bytes]) -> None:
+    def __init__(self, stream_id: int, path: str) -> None:
         self.stream_id = stream_id
         self.path = path
-        self.metadata = metadata
         self.inbox = bytearray()  # request bytes not yet taken as messages
         self.outbox = bytearray()  # answer bytes waiting for flow-control window
         self.trailers: list[tuple[str, str]] | None = None  # to send once outbox is empty
@@ -170,8 +169,6 @@ class BuildSession:
         self._h2: Any = None
         self._task: asyncio.Task[None] | None = None
         self._calls: dict[int, _Call] = {}
-        self.served: list[str] = []
-        """The secret and agent ids the daemon asked for, in order."""
 
     def __repr__(self) -> str:
         return (
@@ -262,11 +259,10 @@ class BuildSession:
 
     def _request(self, stream_id: int, headers: dict[bytes, bytes]) -> None:
         path = headers.get(b":path", b"").decode("utf-8", "replace")
-        call = self._calls[stream_id] = _Call(stream_id, path, headers)
+        call = self._calls[stream_id] = _Call(stream_id, path)
         self._h2.send_headers(stream_id, [(":status", "200"), ("content-type", "application/grpc")])
         if path == FORWARD_AGENT:
             agent_id = headers.get(SSH_ID_HEADER, b"").decode() or "default"
-            self.served.append(agent_id)
             socket_path = self._agents.get(agent_id)
             if socket_path is None:
                 self._finish(call, _NOT_FOUND, f"no SSH agent {agent_id} in this session")
@@ -286,7 +282,6 @@ class BuildSession:
                 reply = proto_varint(1, _SERVING)
             elif call.path == GET_SECRET:
                 secret_id = _first_field(payload, 1).decode("utf-8", "replace")
-                self.served.append(secret_id)
                 source = self._secrets.get(secret_id)
                 if source is None:
                     status, message = _NOT_FOUND, f"secret {secret_id} not found"
