@@ -423,7 +423,7 @@ async def login(
         "email": email or "",
         "serveraddress": registry or INDEX_NAME,
     }
-    answer: dict[str, Any] = await docker._json("POST", "/auth", json=body) or {}
+    answer: dict[str, Any] = await docker.transport.json("POST", "/auth", json=body) or {}
     token = answer.get("IdentityToken") or ""
     remembered = AuthConfig(
         username=username,

@@ -21,8 +21,6 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
-import aiohttp
-
 from .decoders import Frame, StreamType
 from .errors import (
     APIError,
@@ -36,7 +34,6 @@ from .errors import (
     NotModified,
     UnhealthyError,
 )
-from .hijack import open_plain
 from .reference import split_tag
 from .resource import Manager, Resource, path_id
 from .shapes import (
@@ -47,7 +44,8 @@ from .shapes import (
     MountPoint,
     NetworkSettings,
 )
-from .streams import FrameStream, JSONStream, Opener, ResponseStream, StreamSource
+from .streams import FrameStream, JSONStream, Opener, ResponseStream
+from .transport import ByteSource
 from .types.containers import (
     DeviceRequest,
     Healthcheck,
@@ -1086,7 +1084,7 @@ class Container(Resource):
     async def start(self) -> None:
         """Start the container (a no-op if it is already running)."""
         try:
-            await self._docker._call("POST", f"{self._path}/start")
+            await self._docker.transport.call("POST", f"{self._path}/start")
         except NotModified:
             pass
 
@@ -1095,27 +1093,31 @@ class Container(Resource):
         ``stop_timeout``, else 10, when ``None``). A no-op if it is not running."""
         params = {"t": _whole_seconds(timeout, "timeout")} if timeout is not None else None
         try:
-            await self._docker._call("POST", f"{self._path}/stop", params=params, timeout=None)
+            await self._docker.transport.call(
+                "POST", f"{self._path}/stop", params=params, timeout=None
+            )
         except NotModified:
             pass
 
     async def restart(self, timeout: float | None = None) -> None:
         """Restart it, killing it after ``timeout`` seconds if it does not stop."""
         params = {"t": _whole_seconds(timeout, "timeout")} if timeout is not None else None
-        await self._docker._call("POST", f"{self._path}/restart", params=params, timeout=None)
+        await self._docker.transport.call(
+            "POST", f"{self._path}/restart", params=params, timeout=None
+        )
 
     async def kill(self, signal: str | int | None = None) -> None:
         """Send a signal (``"SIGHUP"``, ``"HUP"``, ``1`` or ``signal.SIGHUP``; default SIGKILL)."""
         params = {"signal": signal_name(signal)} if signal is not None else None
-        await self._docker._call("POST", f"{self._path}/kill", params=params)
+        await self._docker.transport.call("POST", f"{self._path}/kill", params=params)
 
     async def pause(self) -> None:
         """Freeze every process of the container."""
-        await self._docker._call("POST", f"{self._path}/pause")
+        await self._docker.transport.call("POST", f"{self._path}/pause")
 
     async def unpause(self) -> None:
         """Resume a paused container."""
-        await self._docker._call("POST", f"{self._path}/unpause")
+        await self._docker.transport.call("POST", f"{self._path}/unpause")
 
     async def wait(
         self,
@@ -1130,7 +1132,7 @@ class Container(Resource):
                 f"condition: expected one of {', '.join(_WAIT_CONDITIONS)}, got {condition!r}"
             )
         limit = None if timeout is None else _seconds(timeout, "timeout")
-        request = self._docker._json(
+        request = self._docker.transport.json(
             "POST", f"{self._path}/wait", params={"condition": condition}, timeout=None
         )
         if limit is None:
@@ -1153,7 +1155,7 @@ class Container(Resource):
         """Remove it: ``force`` kills it first if running, ``volumes`` (or docker-py's ``v``)
         removes its anonymous volumes, ``link`` removes the link named by this handle
         instead."""
-        await self._docker._call(
+        await self._docker.transport.call(
             "DELETE",
             self._path,
             params={
@@ -1166,7 +1168,7 @@ class Container(Resource):
 
     async def rename(self, name: str) -> None:
         """Give the container a new name."""
-        await self._docker._call(
+        await self._docker.transport.call(
             "POST", f"{self._path}/rename", params={"name": _string(name, "name")}
         )
         if "Name" in self.attrs:
@@ -1181,12 +1183,12 @@ class Container(Resource):
         (as for create). Returns the daemon's warnings.
         """
         body = update_body(**resources)
-        result = await self._docker._json("POST", f"{self._path}/update", json=body)
+        result = await self._docker.transport.json("POST", f"{self._path}/update", json=body)
         return list((result or {}).get("Warnings") or [])
 
     async def resize(self, height: int, width: int) -> None:
         """Resize the TTY of the container."""
-        await self._docker._call(
+        await self._docker.transport.call(
             "POST",
             f"{self._path}/resize",
             params={"h": _natural(height, "height"), "w": _natural(width, "width")},
@@ -1196,7 +1198,7 @@ class Container(Resource):
 
     async def top(self, ps_args: str | None = None) -> dict[str, Any]:
         """The processes running in it: ``{"Titles": [...], "Processes": [[...], ...]}``."""
-        result: dict[str, Any] = await self._docker._json(
+        result: dict[str, Any] = await self._docker.transport.json(
             "GET", f"{self._path}/top", params={"ps_args": ps_args}
         )
         return result
@@ -1204,7 +1206,7 @@ class Container(Resource):
     async def diff(self) -> list[dict[str, Any]]:
         """Changes to its filesystem: ``[{"Path": ..., "Kind": 0|1|2}]`` (modified, added,
         deleted)."""
-        return list(await self._docker._json("GET", f"{self._path}/changes") or [])
+        return list(await self._docker.transport.json("GET", f"{self._path}/changes") or [])
 
     changes = diff
 
@@ -1227,7 +1229,7 @@ class Container(Resource):
         # opener holds the stream weakly, so that dropping the stream still closes it.
         stream_ref: weakref.ref[FrameStream] | None = None
 
-        async def opener() -> StreamSource:
+        async def opener() -> ByteSource:
             await self.reload()
             stream = stream_ref() if stream_ref is not None else None
             if stream is not None:
@@ -1268,9 +1270,9 @@ class Container(Resource):
         }
         path = f"{self._path}/logs"
 
-        async def open_response() -> StreamSource:
+        async def open_response() -> ByteSource:
             # Our own connection: far cheaper than aiohttp when each line is an HTTP chunk.
-            return await open_plain(self._docker, "GET", path, params=params)
+            return await self._docker.transport.open_body("GET", path, params=params)
 
         return self._output(f"GET {path}", open_response)
 
@@ -1279,8 +1281,8 @@ class Container(Resource):
         path = f"{self._path}/attach"
         params = {"stream": True, "stdout": True, "stderr": True, "logs": logs}
 
-        async def open_response() -> aiohttp.ClientResponse:
-            return await self._docker._request("POST", path, params=params, stream=True)
+        async def open_response() -> ByteSource:
+            return await self._docker.transport.request("POST", path, params=params, stream=True)
 
         return open_response
 
@@ -1303,15 +1305,17 @@ class Container(Resource):
         path = f"{self._path}/stats"
         if not stream:
             params = {"stream": False, "one-shot": True if one_shot else None}
-            one: Awaitable[dict[str, Any]] = self._docker._json(
+            one: Awaitable[dict[str, Any]] = self._docker.transport.json(
                 "GET", path, params=params, timeout=None
             )
             return one
         if one_shot:
             raise InvalidArgument("one_shot applies with stream=False only")
 
-        async def opener() -> aiohttp.ClientResponse:
-            return await self._docker._request("GET", path, params={"stream": True}, stream=True)
+        async def opener() -> ByteSource:
+            return await self._docker.transport.request(
+                "GET", path, params={"stream": True}, stream=True
+            )
 
         return JSONStream(self._docker, opener, f"GET {path}")
 
@@ -1366,8 +1370,8 @@ class Container(Resource):
         """The container's filesystem as a tar byte stream."""
         path = f"{self._path}/export"
 
-        async def opener() -> aiohttp.ClientResponse:
-            return await self._docker._request("GET", path, stream=True)
+        async def opener() -> ByteSource:
+            return await self._docker.transport.request("GET", path, stream=True)
 
         return ByteStream(self._docker, opener, f"GET {path}")
 
@@ -1376,12 +1380,12 @@ class Container(Resource):
         (``name``, ``size``, ``mode``, ``mtime``, ``linkTarget``). Close or exhaust the
         stream to release the connection."""
         url = f"{self._path}/archive"
-        resp = await self._docker._request(
+        resp = await self._docker.transport.request(
             "GET", url, params={"path": _string(path, "path")}, stream=True
         )
         stat = _decode_path_stat(resp.headers.get("X-Docker-Container-Path-Stat"))
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             return resp
 
         stream = ByteStream(self._docker, opener, f"GET {url}")
@@ -1390,7 +1394,7 @@ class Container(Resource):
 
     async def stat_archive(self, path: str) -> dict[str, Any]:
         """The stat of ``path`` in the container, without its content."""
-        resp = await self._docker._request(
+        resp = await self._docker.transport.request(
             "HEAD", f"{self._path}/archive", params={"path": _string(path, "path")}
         )
         resp.release()
@@ -1417,7 +1421,7 @@ class Container(Resource):
             raise _fail("data", "bytes, a binary file or an async iterator of bytes", data)
         if isinstance(data, (bytes, bytearray, memoryview)) and len(data) > 1024 * 1024:
             data = io.BytesIO(data)  # sent in chunks; a bytes body would block the loop
-        await self._docker._call(
+        await self._docker.transport.call(
             "PUT",
             f"{self._path}/archive",
             params={
@@ -1445,7 +1449,7 @@ class Container(Resource):
         a raw Config object for the image."""
         if isinstance(changes, str):
             changes = [changes]
-        result = await self._docker._json(
+        result = await self._docker.transport.json(
             "POST",
             "/commit",
             params={
@@ -1504,7 +1508,7 @@ class ContainerManager(Manager):
 
     async def get(self, container_id: str) -> Container:
         """The container with this id, id prefix or name (raises ``ContainerNotFound``)."""
-        attrs = await self._docker._json(
+        attrs = await self._docker.transport.json(
             "GET", f"/containers/{path_id(_string(container_id, 'container_id'))}/json"
         )
         return Container(self._docker, attrs)
@@ -1530,7 +1534,7 @@ class ContainerManager(Manager):
             merged["before"] = _string(before, "before")
         if limit is not None and _integer(limit, "limit") < 1:
             limit = None
-        entries = await self._docker._json(
+        entries = await self._docker.transport.json(
             "GET",
             "/containers/json",
             params={
@@ -1555,7 +1559,7 @@ class ContainerManager(Manager):
         return created
 
     async def _create(self, request: CreateRequest) -> Container:
-        result = await self._docker._json(
+        result = await self._docker.transport.json(
             "POST",
             "/containers/create",
             params={"name": request.name, "platform": request.platform},
@@ -1714,7 +1718,7 @@ class ContainerManager(Manager):
     async def prune(self, filters: Filters | None = None) -> dict[str, Any]:
         """Remove stopped containers (``filters``: ``until``, ``label``, ``label!``); returns
         ``{"ContainersDeleted": [...], "SpaceReclaimed": n}``."""
-        result: dict[str, Any] = await self._docker._json(
+        result: dict[str, Any] = await self._docker.transport.json(
             "POST",
             "/containers/prune",
             params={"filters": encode_filters(filters, allowed=("until", "label", "label!"))},

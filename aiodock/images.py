@@ -17,8 +17,6 @@ import re
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
-import aiohttp
-
 from .auth import auth_header_for, registry_config_header
 from .build import dockerfile_context, iter_file, prepare_context, tar_chunks
 from .buildkit import decode_trace
@@ -33,7 +31,8 @@ from .reference import parse_reference, split_tag
 from .resource import Manager, Resource, path_id
 from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .shapes import ImageConfig
-from .streams import ProgressStream, ResponseStream, StreamSource
+from .streams import ProgressStream, ResponseStream
+from .transport import ByteSource
 from .utils import Filters, encode_filters, parse_bytes
 
 if TYPE_CHECKING:
@@ -164,7 +163,7 @@ class Image(Resource):
 
     async def history(self) -> list[dict[str, Any]]:
         """The image's layers, newest first (``GET /images/{name}/history``)."""
-        result: list[dict[str, Any]] = await self._docker._json(
+        result: list[dict[str, Any]] = await self._docker.transport.json(
             "GET", f"/images/{path_id(self.id)}/history"
         )
         return result
@@ -177,7 +176,7 @@ class Image(Resource):
             raise InvalidArgument(f"tag: {repository!r} already has a tag; pass one or the other")
         tag = tag or inline or "latest"
         parse_reference(f"{repo}:{tag}")
-        await self._docker._call(
+        await self._docker.transport.call(
             "POST", f"/images/{path_id(self.id)}/tag", params={"repo": repo, "tag": tag}
         )
 
@@ -268,7 +267,7 @@ class ImageManager(Manager):
         """The image with this name or id (raises :class:`ImageNotFound`)."""
         if not isinstance(name, str) or not name:
             raise InvalidArgument("name: an image name or id is required")
-        attrs = await self._docker._json("GET", f"/images/{path_id(name)}/json")
+        attrs = await self._docker.transport.json("GET", f"/images/{path_id(name)}/json")
         return Image(self._docker, attrs)
 
     async def exists(self, name: str) -> bool:
@@ -298,7 +297,7 @@ class ImageManager(Manager):
         if name is not None:
             merged["reference"] = name
         params = {"all": all, "filters": encode_filters(merged, allowed=_LIST_FILTERS)}
-        summaries: builtins.list[dict[str, Any]] = await self._docker._json(
+        summaries: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "GET", "/images/json", params=params
         )
         if sparse:
@@ -320,7 +319,7 @@ class ImageManager(Manager):
         name = image.id if isinstance(image, Image) else image
         if not isinstance(name, str) or not name:
             raise InvalidArgument("image: an image name or id is required")
-        result: builtins.list[dict[str, Any]] = await self._docker._json(
+        result: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "DELETE",
             f"/images/{path_id(name)}",
             params={"force": force, "noprune": noprune},
@@ -332,7 +331,7 @@ class ImageManager(Manager):
         also ``until`` and ``label``/``label!`` filters. The daemon's answer
         (``ImagesDeleted``, ``SpaceReclaimed``)."""
         params = {"filters": encode_filters(filters, allowed=_PRUNE_FILTERS)}
-        result: dict[str, Any] = await self._docker._json(
+        result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/images/prune", params=params, timeout=None
         )
         return result
@@ -353,7 +352,7 @@ class ImageManager(Manager):
                 parse_bytes(keep_storage, name="keep_storage") if keep_storage is not None else None
             ),
         }
-        result: dict[str, Any] = await self._docker._json(
+        result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/build/prune", params=params, timeout=None
         )
         return result
@@ -375,7 +374,7 @@ class ImageManager(Manager):
         headers = None
         if auth_config is not None:
             headers = {"X-Registry-Auth": _header_from(auth_config)}
-        result: builtins.list[dict[str, Any]] = await self._docker._json(
+        result: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "GET",
             "/images/search",
             params={
@@ -393,7 +392,7 @@ class ImageManager(Manager):
         """Ask the image's registry for its digest and platforms, without pulling it."""
         parse_reference(name)
         headers = await self._auth_headers(name, auth_config)
-        attrs = await self._docker._json(
+        attrs = await self._docker.transport.json(
             "GET", f"/distribution/{path_id(name)}/json", headers=headers
         )
         return RegistryData(self._docker, name, attrs, auth_config)
@@ -463,9 +462,9 @@ class ImageManager(Manager):
             _header_from(auth_config)  # validate now, before the stream is used
         docker = self._docker
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             headers = await self._auth_headers(name, auth_config)
-            return await docker._request(
+            return await docker.transport.request(
                 "POST",
                 "/images/create",
                 params={"fromImage": name, "tag": tag, "platform": platform},
@@ -504,9 +503,9 @@ class ImageManager(Manager):
             _header_from(auth_config)
         docker = self._docker
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             headers = await self._auth_headers(name, auth_config)
-            return await docker._request(
+            return await docker.transport.request(
                 "POST",
                 f"/images/{path_id(name)}/push",
                 params={"tag": tag},
@@ -540,8 +539,8 @@ class ImageManager(Manager):
         else:
             path, params = "/images/get", {"names": listed}
 
-        async def opener() -> aiohttp.ClientResponse:
-            return await docker._request("GET", path, params=params, stream=True)
+        async def opener() -> ByteSource:
+            return await docker.transport.request("GET", path, params=params, stream=True)
 
         return ByteStream(docker, opener, f"save {', '.join(listed)}")
 
@@ -554,8 +553,8 @@ class ImageManager(Manager):
         body = iter_file(data, name="data")
         docker = self._docker
 
-        async def opener() -> aiohttp.ClientResponse:
-            return await docker._request(
+        async def opener() -> ByteSource:
+            return await docker.transport.request(
                 "POST",
                 "/images/load",
                 params={"quiet": quiet},
@@ -620,11 +619,11 @@ class ImageManager(Manager):
             params["fromSrc"] = "-"
             body = iter_file(src, name="src")
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             headers = {"Content-Type": "application/x-tar"} if body is not None else None
             if image is not None:
                 headers = await self._auth_headers(image, None)
-            return await docker._request(
+            return await docker.transport.request(
                 "POST",
                 "/images/create",
                 params=params,
@@ -666,7 +665,7 @@ class ImageManager(Manager):
         elif tag is not None:
             raise InvalidArgument("tag: a tag needs a repository")
         change_list = [changes] if isinstance(changes, str) else list(changes or [])
-        answer = await self._docker._json(
+        answer = await self._docker.transport.json(
             "POST",
             "/commit",
             params={
@@ -802,7 +801,7 @@ class ImageManager(Manager):
         if encoding:
             headers["Content-Encoding"] = encoding
 
-        async def opener() -> StreamSource:
+        async def opener() -> ByteSource:
             config = await registry_config_header(docker)
             if config is not None:
                 headers["X-Registry-Config"] = config
@@ -827,8 +826,8 @@ class ImageManager(Manager):
 
     async def _post_build(
         self, params: dict[str, Any], body: Any, headers: dict[str, str]
-    ) -> aiohttp.ClientResponse:
-        return await self._docker._request(
+    ) -> ByteSource:
+        return await self._docker.transport.request(
             "POST", "/build", params=params, data=body, headers=headers, stream=True,
             timeout=None,
         )  # fmt: skip

@@ -322,7 +322,7 @@ class Service(SwarmLogSource):
         self, body: dict[str, Any], params: dict[str, Any], headers: dict[str, str] | None
     ) -> list[str]:
         answer = await versioned(
-            self._docker._json(
+            self._docker.transport.json(
                 "POST",
                 f"/services/{path_id(self.id)}/update",
                 params=params,
@@ -350,7 +350,7 @@ class Service(SwarmLogSource):
 
     async def remove(self) -> None:
         """Delete the service; its tasks are shut down."""
-        await self._docker._call("DELETE", f"/services/{path_id(self.id)}")
+        await self._docker.transport.call("DELETE", f"/services/{path_id(self.id)}")
 
     async def tasks(self, *, filters: Filters | None = None) -> list[Task]:
         """This service's tasks (all, including finished ones kept in history)."""
@@ -391,7 +391,7 @@ class Service(SwarmLogSource):
         """One look at the service and its tasks: (converged, current tasks, summary)."""
         version = await self._docker.negotiate_version()
         with_status = version_tuple(version) >= (1, 41)
-        listed = await self._docker._json(
+        listed = await self._docker.transport.json(
             "GET",
             "/services",
             params={"filters": encode_filters({"id": self.id}), "status": with_status or None},
@@ -401,7 +401,7 @@ class Service(SwarmLogSource):
             raise NotFound(404, f"service {self.name or self.id!r} no longer exists")
         self.attrs = found[0]
         tasks: list[dict[str, Any]] = (
-            await self._docker._json(
+            await self._docker.transport.json(
                 "GET", "/tasks", params={"filters": encode_filters({"service": self.id})}
             )
             or []
@@ -518,7 +518,7 @@ class ServiceManager(Manager):
         body = apply_service_kwargs(base, kwargs, updating=False)
         image_name = body["TaskTemplate"]["ContainerSpec"]["Image"]
         headers = await _registry_headers(self._docker, image_name, auth_config)
-        answer = await self._docker._json(
+        answer = await self._docker.transport.json(
             "POST", "/services/create", json=body, headers=headers or None
         )
         service = await self.get(answer["ID"])
@@ -527,7 +527,7 @@ class ServiceManager(Manager):
 
     async def get(self, service_id: str, *, insert_defaults: bool = False) -> Service:
         """The service with this id or name (``insert_defaults`` fills in default values)."""
-        attrs = await self._docker._json(
+        attrs = await self._docker.transport.json(
             "GET",
             f"/services/{path_id(service_id)}",
             params={"insertDefaults": insert_defaults or None},
@@ -540,14 +540,14 @@ class ServiceManager(Manager):
         """Services matching ``filters`` (``id``, ``label``, ``mode``, ``name``); ``status``
         adds running/desired task counts as ``attrs["ServiceStatus"]`` (API 1.41)."""
         if status:
-            await self._docker.require_version("1.41", "services.list(status=True)")
+            await self._docker.transport.require_version("1.41", "services.list(status=True)")
         params = {"filters": encode_filters(filters, allowed=_FILTERS), "status": status}
-        items = await self._docker._json("GET", "/services", params=params)
+        items = await self._docker.transport.json("GET", "/services", params=params)
         return [Service(self._docker, attrs) for attrs in items or []]
 
     async def remove(self, service_id: str) -> None:
         """Delete the service with this id or name."""
-        await self._docker._call("DELETE", f"/services/{path_id(service_id)}")
+        await self._docker.transport.call("DELETE", f"/services/{path_id(service_id)}")
 
     async def wait_converged(
         self,
