@@ -1,7 +1,6 @@
 """aiodock: an asyncio-native SDK for the Docker Engine API."""
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .client import MAX_API_VERSION, Docker
 from .configs import Config
 from .connection import TLSConfig

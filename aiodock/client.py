@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import aiohttp
 from yarl import URL
 
-from . import __version__
+from ._version import __version__
 from .connection import Address, TLSConfig, parse_address
 from .errors import (
     APIError,
