@@ -22,6 +22,7 @@ import aiohttp
 from .auth import auth_header_for, registry_config_header
 from .build import dockerfile_context, iter_file, prepare_context, tar_chunks
 from .buildkit import decode_trace
+from .byte_stream import ByteStream
 from .errors import (
     APIError,
     BuildError,
@@ -33,7 +34,7 @@ from .reference import parse_reference, split_tag
 from .resource import Manager, Resource, path_id
 from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .shapes import ImageConfig
-from .streams import ProgressStream, ResponseStream, StreamSource
+from .streams import ProgressStream, StreamSource
 from .utils import Filters, encode_filters, parse_bytes
 
 if TYPE_CHECKING:
@@ -64,50 +65,6 @@ _CONTAINER_LIMITS: Final = ("memory", "memswap", "cpushares", "cpusetcpus", "cpu
 _LOADED = re.compile(r"^Loaded image(?: ID)?: (\S+)\s*$")
 _BUILT = re.compile(r"^Successfully built ([0-9a-f]+)\s*$")
 _NO_AUTH: Final = "e30="  # base64url of {}: push refuses a request without the header
-
-
-class _Chunks:
-    """Decoder that hands out the body's chunks as they are."""
-
-    def feed(self, data: bytes) -> list[bytes]:
-        return [data]
-
-    def eof(self) -> list[bytes]:
-        return []
-
-
-class ByteStream(ResponseStream[bytes]):
-    """A binary body (``save``): ``async for chunk in stream``, or :meth:`read` /
-    :meth:`write_to`. The connection is released when the stream ends or is closed."""
-
-    def __init__(self, docker: Docker, opener: Any, what: str) -> None:
-        super().__init__(docker, opener, _Chunks(), what)
-
-    async def read(self) -> bytes:
-        """The whole body (mind the size: a large image is large)."""
-        parts: list[bytes] = []
-        async for chunks in self.batches():
-            parts.extend(chunks)
-        return b"".join(parts)
-
-    async def write_to(self, target: str | os.PathLike[str] | IO[bytes]) -> int:
-        """Write the body to a path or a binary file, chunk by chunk; the bytes written."""
-        loop = asyncio.get_running_loop()
-        if isinstance(target, (str, os.PathLike)):
-            fh: IO[bytes] = await loop.run_in_executor(None, open, os.fspath(target), "wb")
-            close = True
-        else:
-            fh, close = target, False
-        written = 0
-        try:
-            async for chunks in self.batches():
-                data = b"".join(chunks)
-                await loop.run_in_executor(None, fh.write, data)
-                written += len(data)
-        finally:
-            if close:
-                fh.close()
-        return written
 
 
 class BuildStream(ProgressStream["Image"]):
