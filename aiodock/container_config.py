@@ -27,7 +27,7 @@ from .types.containers import (
     RestartPolicy,
     Ulimit,
 )
-from .utils import parse_bytes
+from .utils import parse_bytes, string_map
 
 __all__ = [
     "CREATE_KEYWORDS",
@@ -101,17 +101,6 @@ def _string_list(value: Any, name: str) -> list[str]:
     return list(value)
 
 
-def _string_map(value: Any, name: str) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise _fail(name, "a dict of strings", value)
-    out: dict[str, str] = {}
-    for key, item in value.items():
-        if not isinstance(key, str) or isinstance(item, bool) or not isinstance(item, (str, int)):
-            raise InvalidArgument(f"{name}: {key!r}: expected a string value, got {item!r}")
-        out[key] = str(item)
-    return out
-
-
 def _user(value: Any, name: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise _fail(name, "a user name or uid[:gid]", value)
@@ -183,10 +172,7 @@ def _environment(value: Any, name: str) -> list[str]:
 
 def _labels(value: Any, name: str) -> dict[str, str]:
     if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str) or not isinstance(item, str):
-                raise InvalidArgument(f"{name}: {key!r}: expected a string value, got {item!r}")
-        return dict(value)
+        return string_map(value, name)
     return dict.fromkeys(_string_list(value, name), "")
 
 
@@ -524,14 +510,14 @@ _SIMPLE: dict[str, _Keyword] = {
     "device_requests": _kw(_H, "DeviceRequests", _list_of(_device_request)),
     "device_cgroup_rules": _kw(_H, "DeviceCgroupRules", _string_list),
     "cgroup_parent": _kw(_H, "CgroupParent", _string),
-    "storage_opt": _kw(_H, "StorageOpt", _string_map),
+    "storage_opt": _kw(_H, "StorageOpt", string_map),
     # HostConfig: security and namespaces
     "cap_add": _kw(_H, "CapAdd", _string_list),
     "cap_drop": _kw(_H, "CapDrop", _string_list),
     "privileged": _kw(_H, "Privileged", _boolean),
     "read_only": _kw(_H, "ReadonlyRootfs", _boolean),
     "security_opt": _kw(_H, "SecurityOpt", _string_list),
-    "sysctls": _kw(_H, "Sysctls", _string_map),
+    "sysctls": _kw(_H, "Sysctls", string_map),
     "userns_mode": _kw(_H, "UsernsMode", _string),
     "group_add": _kw(_H, "GroupAdd", _group_list),
     "ipc_mode": _kw(_H, "IpcMode", _string),

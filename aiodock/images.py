@@ -35,7 +35,7 @@ from .resource import Manager, Resource, path_id
 from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .shapes import ImageConfig
 from .streams import ProgressStream, StreamSource
-from .utils import Filters, encode_filters, parse_bytes
+from .utils import Filters, encode_filters, parse_bytes, string_map
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -723,8 +723,8 @@ class ImageManager(Manager):
             "isolation": isolation,
             "squash": squash,
             "version": version,
-            "buildargs": _string_map(buildargs, "buildargs"),
-            "labels": _string_map(labels, "labels"),
+            "buildargs": string_map(buildargs, "buildargs"),
+            "labels": string_map(labels, "labels"),
             "cachefrom": json.dumps(list(cache_from)) if cache_from else None,
             "extrahosts": _extra_hosts(extra_hosts),
             "shmsize": parse_bytes(shm_size, name="shm_size") if shm_size is not None else None,
@@ -806,19 +806,6 @@ def _tags(tag: str | Sequence[str] | None) -> list[str] | None:
             raise InvalidArgument(f"tag: {item!r} is not a string")
         parse_reference(item)
     return tags
-
-
-def _string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise InvalidArgument(f"{name} must be a mapping, not {type(value).__name__}")
-    out: dict[str, str] = {}
-    for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, str):
-            raise InvalidArgument(f"{name}: keys and values must be strings ({key!r})")
-        out[key] = item
-    return out
 
 
 def _extra_hosts(value: Mapping[str, str] | Sequence[str] | None) -> list[str] | None:
