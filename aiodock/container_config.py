@@ -16,7 +16,7 @@ import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from .errors import InvalidArgument
 from .types.containers import (
@@ -211,7 +211,7 @@ def _restart_policy(value: Any, name: str) -> dict[str, Any]:
     raise _fail(name, "a RestartPolicy, 'on-failure:3' or {'Name': ...}", value)
 
 
-def _typed(cls: type[Any], api_keys: set[str]) -> Converter:
+def _typed_helper(cls: type[Any], api_keys: set[str]) -> Converter:
     """A converter for a ``types`` dataclass, its dict form, or the raw API dict."""
 
     def convert(value: Any, name: str) -> dict[str, Any]:
@@ -240,9 +240,11 @@ def _list_of(item: Converter) -> Converter:
     return convert
 
 
-_ulimit = _typed(Ulimit, {"Name", "Soft", "Hard"})
-_log_config = _typed(LogConfig, {"Type", "Config"})
-_device_request = _typed(DeviceRequest, {"Driver", "Count", "DeviceIDs", "Capabilities", "Options"})
+_ulimit = _typed_helper(Ulimit, {"Name", "Soft", "Hard"})
+_log_config = _typed_helper(LogConfig, {"Type", "Config"})
+_device_request = _typed_helper(
+    DeviceRequest, {"Driver", "Count", "DeviceIDs", "Capabilities", "Options"}
+)
 
 
 def _mount(value: Any, name: str) -> dict[str, Any]:
@@ -273,7 +275,7 @@ def _device(value: Any, name: str) -> dict[str, str]:
     return {"PathOnHost": host, "PathInContainer": inside, "CgroupPermissions": permissions}
 
 
-def _throttle(key: str) -> Converter:
+def _blkio_device(key: str) -> Converter:
     def convert(value: Any, name: str) -> dict[str, Any]:
         if isinstance(value, Mapping) and set(value) == {"Path", key}:
             return {"Path": _string(value["Path"], name), key: _natural(value[key], name)}
@@ -450,102 +452,107 @@ def _ports(value: Any, name: str) -> tuple[dict[str, dict[str, Any]], dict[str, 
 
 @dataclass(frozen=True)
 class _Keyword:
+    """A keyword that sets one field: ``key`` of the body's ``section``, after ``convert``."""
+
     section: Literal["Config", "HostConfig"]
     key: str
     convert: Converter
 
 
-def _kw(section: Literal["Config", "HostConfig"], key: str, convert: Converter) -> _Keyword:
-    return _Keyword(section, key, convert)
+def _config(key: str, convert: Converter) -> _Keyword:
+    return _Keyword("Config", key, convert)
 
 
-_C: Final = "Config"
-_H: Final = "HostConfig"
-_SIMPLE: dict[str, _Keyword] = {
+def _host_config(key: str, convert: Converter) -> _Keyword:
+    return _Keyword("HostConfig", key, convert)
+
+
+# The keywords that set one field each; create_body handles the others (ports, volumes, ...).
+_ONE_FIELD_KEYWORDS: dict[str, _Keyword] = {
     # Config
-    "hostname": _kw(_C, "Hostname", _string),
-    "domainname": _kw(_C, "Domainname", _string),
-    "user": _kw(_C, "User", _user),
-    "tty": _kw(_C, "Tty", _boolean),
-    "stdin_open": _kw(_C, "OpenStdin", _boolean),
-    "stdin_once": _kw(_C, "StdinOnce", _boolean),
-    "working_dir": _kw(_C, "WorkingDir", _absolute_path),
-    "mac_address": _kw(_C, "MacAddress", _string),
-    "network_disabled": _kw(_C, "NetworkDisabled", _boolean),
-    "stop_signal": _kw(_C, "StopSignal", signal_name),
-    "stop_timeout": _kw(_C, "StopTimeout", _natural),
-    "environment": _kw(_C, "Env", _environment),
-    "labels": _kw(_C, "Labels", _labels),
-    "command": _kw(_C, "Cmd", _command),
-    "entrypoint": _kw(_C, "Entrypoint", _command),
-    "healthcheck": _kw(_C, "Healthcheck", _healthcheck),
+    "hostname": _config("Hostname", _string),
+    "domainname": _config("Domainname", _string),
+    "user": _config("User", _user),
+    "tty": _config("Tty", _boolean),
+    "stdin_open": _config("OpenStdin", _boolean),
+    "stdin_once": _config("StdinOnce", _boolean),
+    "working_dir": _config("WorkingDir", _absolute_path),
+    "mac_address": _config("MacAddress", _string),
+    "network_disabled": _config("NetworkDisabled", _boolean),
+    "stop_signal": _config("StopSignal", signal_name),
+    "stop_timeout": _config("StopTimeout", _natural),
+    "environment": _config("Env", _environment),
+    "labels": _config("Labels", _labels),
+    "command": _config("Cmd", _command),
+    "entrypoint": _config("Entrypoint", _command),
+    "healthcheck": _config("Healthcheck", _healthcheck),
     # HostConfig: resources
-    "mem_limit": _kw(_H, "Memory", _size),
-    "mem_reservation": _kw(_H, "MemoryReservation", _size),
-    "memswap_limit": _kw(_H, "MemorySwap", _size_or_unlimited),
-    "mem_swappiness": _kw(_H, "MemorySwappiness", _swappiness),
-    "kernel_memory": _kw(_H, "KernelMemory", _size),
-    "shm_size": _kw(_H, "ShmSize", _size),
-    "nano_cpus": _kw(_H, "NanoCpus", _natural),
-    "cpu_count": _kw(_H, "CpuCount", _natural),
-    "cpu_percent": _kw(_H, "CpuPercent", _natural),
-    "cpu_period": _kw(_H, "CpuPeriod", _natural),
-    "cpu_quota": _kw(_H, "CpuQuota", _integer),
-    "cpu_rt_period": _kw(_H, "CpuRealtimePeriod", _natural),
-    "cpu_rt_runtime": _kw(_H, "CpuRealtimeRuntime", _natural),
-    "cpu_shares": _kw(_H, "CpuShares", _natural),
-    "cpuset_cpus": _kw(_H, "CpusetCpus", _string),
-    "cpuset_mems": _kw(_H, "CpusetMems", _string),
-    "pids_limit": _kw(_H, "PidsLimit", _integer),
-    "oom_kill_disable": _kw(_H, "OomKillDisable", _boolean),
-    "oom_score_adj": _kw(_H, "OomScoreAdj", _integer),
-    "blkio_weight": _kw(_H, "BlkioWeight", _natural),
-    "blkio_weight_device": _kw(_H, "BlkioWeightDevice", _list_of(_throttle("Weight"))),
-    "device_read_bps": _kw(_H, "BlkioDeviceReadBps", _list_of(_throttle("Rate"))),
-    "device_read_iops": _kw(_H, "BlkioDeviceReadIOps", _list_of(_throttle("Rate"))),
-    "device_write_bps": _kw(_H, "BlkioDeviceWriteBps", _list_of(_throttle("Rate"))),
-    "device_write_iops": _kw(_H, "BlkioDeviceWriteIOps", _list_of(_throttle("Rate"))),
-    "ulimits": _kw(_H, "Ulimits", _list_of(_ulimit)),
-    "devices": _kw(_H, "Devices", _list_of(_device)),
-    "device_requests": _kw(_H, "DeviceRequests", _list_of(_device_request)),
-    "device_cgroup_rules": _kw(_H, "DeviceCgroupRules", _string_list),
-    "cgroup_parent": _kw(_H, "CgroupParent", _string),
-    "storage_opt": _kw(_H, "StorageOpt", string_map),
+    "mem_limit": _host_config("Memory", _size),
+    "mem_reservation": _host_config("MemoryReservation", _size),
+    "memswap_limit": _host_config("MemorySwap", _size_or_unlimited),
+    "mem_swappiness": _host_config("MemorySwappiness", _swappiness),
+    "kernel_memory": _host_config("KernelMemory", _size),
+    "shm_size": _host_config("ShmSize", _size),
+    "nano_cpus": _host_config("NanoCpus", _natural),
+    "cpu_count": _host_config("CpuCount", _natural),
+    "cpu_percent": _host_config("CpuPercent", _natural),
+    "cpu_period": _host_config("CpuPeriod", _natural),
+    "cpu_quota": _host_config("CpuQuota", _integer),
+    "cpu_rt_period": _host_config("CpuRealtimePeriod", _natural),
+    "cpu_rt_runtime": _host_config("CpuRealtimeRuntime", _natural),
+    "cpu_shares": _host_config("CpuShares", _natural),
+    "cpuset_cpus": _host_config("CpusetCpus", _string),
+    "cpuset_mems": _host_config("CpusetMems", _string),
+    "pids_limit": _host_config("PidsLimit", _integer),
+    "oom_kill_disable": _host_config("OomKillDisable", _boolean),
+    "oom_score_adj": _host_config("OomScoreAdj", _integer),
+    "blkio_weight": _host_config("BlkioWeight", _natural),
+    "blkio_weight_device": _host_config("BlkioWeightDevice", _list_of(_blkio_device("Weight"))),
+    "device_read_bps": _host_config("BlkioDeviceReadBps", _list_of(_blkio_device("Rate"))),
+    "device_read_iops": _host_config("BlkioDeviceReadIOps", _list_of(_blkio_device("Rate"))),
+    "device_write_bps": _host_config("BlkioDeviceWriteBps", _list_of(_blkio_device("Rate"))),
+    "device_write_iops": _host_config("BlkioDeviceWriteIOps", _list_of(_blkio_device("Rate"))),
+    "ulimits": _host_config("Ulimits", _list_of(_ulimit)),
+    "devices": _host_config("Devices", _list_of(_device)),
+    "device_requests": _host_config("DeviceRequests", _list_of(_device_request)),
+    "device_cgroup_rules": _host_config("DeviceCgroupRules", _string_list),
+    "cgroup_parent": _host_config("CgroupParent", _string),
+    "storage_opt": _host_config("StorageOpt", string_map),
     # HostConfig: security and namespaces
-    "cap_add": _kw(_H, "CapAdd", _string_list),
-    "cap_drop": _kw(_H, "CapDrop", _string_list),
-    "privileged": _kw(_H, "Privileged", _boolean),
-    "read_only": _kw(_H, "ReadonlyRootfs", _boolean),
-    "security_opt": _kw(_H, "SecurityOpt", _string_list),
-    "sysctls": _kw(_H, "Sysctls", string_map),
-    "userns_mode": _kw(_H, "UsernsMode", _string),
-    "group_add": _kw(_H, "GroupAdd", _group_list),
-    "ipc_mode": _kw(_H, "IpcMode", _string),
-    "pid_mode": _kw(_H, "PidMode", _string),
-    "uts_mode": _kw(_H, "UTSMode", _string),
-    "cgroupns": _kw(_H, "CgroupnsMode", _string),
-    "isolation": _kw(_H, "Isolation", _string),
-    "runtime": _kw(_H, "Runtime", _string),
+    "cap_add": _host_config("CapAdd", _string_list),
+    "cap_drop": _host_config("CapDrop", _string_list),
+    "privileged": _host_config("Privileged", _boolean),
+    "read_only": _host_config("ReadonlyRootfs", _boolean),
+    "security_opt": _host_config("SecurityOpt", _string_list),
+    "sysctls": _host_config("Sysctls", string_map),
+    "userns_mode": _host_config("UsernsMode", _string),
+    "group_add": _host_config("GroupAdd", _group_list),
+    "ipc_mode": _host_config("IpcMode", _string),
+    "pid_mode": _host_config("PidMode", _string),
+    "uts_mode": _host_config("UTSMode", _string),
+    "cgroupns": _host_config("CgroupnsMode", _string),
+    "isolation": _host_config("Isolation", _string),
+    "runtime": _host_config("Runtime", _string),
     # HostConfig: everything else
-    "init": _kw(_H, "Init", _boolean),
-    "auto_remove": _kw(_H, "AutoRemove", _boolean),
-    "restart_policy": _kw(_H, "RestartPolicy", _restart_policy),
-    "log_config": _kw(_H, "LogConfig", _log_config),
-    "mounts": _kw(_H, "Mounts", _list_of(_mount)),
-    "tmpfs": _kw(_H, "Tmpfs", _tmpfs),
-    "extra_hosts": _kw(_H, "ExtraHosts", _extra_hosts),
-    "dns": _kw(_H, "Dns", _string_list),
-    "dns_opt": _kw(_H, "DnsOptions", _string_list),
-    "dns_search": _kw(_H, "DnsSearch", _string_list),
-    "links": _kw(_H, "Links", _links),
-    "network_mode": _kw(_H, "NetworkMode", _string),
-    "publish_all_ports": _kw(_H, "PublishAllPorts", _boolean),
-    "volume_driver": _kw(_H, "VolumeDriver", _string),
-    "volumes_from": _kw(_H, "VolumesFrom", _string_list),
+    "init": _host_config("Init", _boolean),
+    "auto_remove": _host_config("AutoRemove", _boolean),
+    "restart_policy": _host_config("RestartPolicy", _restart_policy),
+    "log_config": _host_config("LogConfig", _log_config),
+    "mounts": _host_config("Mounts", _list_of(_mount)),
+    "tmpfs": _host_config("Tmpfs", _tmpfs),
+    "extra_hosts": _host_config("ExtraHosts", _extra_hosts),
+    "dns": _host_config("Dns", _string_list),
+    "dns_opt": _host_config("DnsOptions", _string_list),
+    "dns_search": _host_config("DnsSearch", _string_list),
+    "links": _host_config("Links", _links),
+    "network_mode": _host_config("NetworkMode", _string),
+    "publish_all_ports": _host_config("PublishAllPorts", _boolean),
+    "volume_driver": _host_config("VolumeDriver", _string),
+    "volumes_from": _host_config("VolumesFrom", _string_list),
 }
 
 CREATE_KEYWORDS: dict[str, str] = {
-    **{name: f"{kw.section}.{kw.key}" for name, kw in _SIMPLE.items()},
+    **{name: f"{kw.section}.{kw.key}" for name, kw in _ONE_FIELD_KEYWORDS.items()},
     "ports": "Config.ExposedPorts and HostConfig.PortBindings",
     "volumes": "HostConfig.Binds (and Config.Volumes for a bare '/path')",
     "network": "HostConfig.NetworkMode and NetworkSettings.Networks",
@@ -608,7 +615,7 @@ def create_body(
     ports = options.pop("ports", None)
     volumes = options.pop("volumes", None)
     for keyword, value in options.items():
-        spec = _SIMPLE.get(keyword)
+        spec = _ONE_FIELD_KEYWORDS.get(keyword)
         if spec is None:
             raise _unknown(keyword, list(CREATE_KEYWORDS), "create")
         if value is None:
@@ -668,7 +675,8 @@ def update_body(**options: Any) -> dict[str, Any]:
         if keyword not in _UPDATE_KEYWORDS:
             raise _unknown(keyword, _UPDATE_KEYWORDS, "update")
         if value is not None:
-            body[_SIMPLE[keyword].key] = _SIMPLE[keyword].convert(value, keyword)
+            spec = _ONE_FIELD_KEYWORDS[keyword]
+            body[spec.key] = spec.convert(value, keyword)
     if not body:
         raise InvalidArgument("update: nothing to update")
     return body

@@ -70,7 +70,7 @@ def _extra_hosts(value: Mapping[str, str] | Sequence[str] | None) -> list[str] |
     return hosts
 
 
-def _limits(limits: Mapping[str, int | str] | None) -> dict[str, Any]:
+def _container_limits(limits: Mapping[str, int | str] | None) -> dict[str, Any]:
     if not limits:
         return {}
     out: dict[str, Any] = {}

@@ -30,7 +30,14 @@ from .errors import (
     ImageNotFound,
     InvalidArgument,
 )
-from .image_build import BuildStream, _build_error, _built_id, _extra_hosts, _limits, _tags
+from .image_build import (
+    BuildStream,
+    _build_error,
+    _built_id,
+    _container_limits,
+    _extra_hosts,
+    _tags,
+)
 from .reference import parse_reference, split_tag
 from .resource import Manager, Resource, path_id
 from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
@@ -708,7 +715,7 @@ class ImageManager(Manager):
         }
         if version not in (None, "1", "2"):
             raise InvalidArgument(f'version: {version!r} is not "1" (classic) or "2" (BuildKit)')
-        params.update(_limits(container_limits))
+        params.update(_container_limits(container_limits))
         session: BuildSession | None = None
         if secrets or ssh:
             if version != "2":
