@@ -1,6 +1,7 @@
 """What ``images.build()`` sends and reads: the query parameters made from docker-py's
-keywords (tags, extra hosts, container limits) and :class:`BuildStream`, the progress with
-BuildKit's traces decoded, its errors and the id of the image built."""
+keywords (tags, container limits; extra hosts are read as for containers) and
+:class:`BuildStream`, the progress with BuildKit's traces decoded, its errors and the id of
+the image built."""
 
 from __future__ import annotations
 
@@ -54,20 +55,6 @@ def _tags(tag: str | Sequence[str] | None) -> list[str] | None:
             raise InvalidArgument(f"tag: {item!r} is not a string")
         parse_reference(item)
     return tags
-
-
-def _extra_hosts(value: Mapping[str, str] | Sequence[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, Mapping):
-        return [f"{host}:{ip}" for host, ip in value.items()]
-    if isinstance(value, str):
-        raise InvalidArgument('extra_hosts: expected {"host": "ip"} or ["host:ip", ...]')
-    hosts = list(value)
-    for entry in hosts:
-        if not isinstance(entry, str) or ":" not in entry:
-            raise InvalidArgument(f"extra_hosts: {entry!r} is not host:ip")
-    return hosts
 
 
 def _container_limits(limits: Mapping[str, int | str] | None) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import aiohttp
 from .auth import auth_header_for, registry_config_header
 from .build import dockerfile_context, iter_file, prepare_context, tar_chunks
 from .byte_stream import ByteStream
+from .container_config import _extra_hosts
 from .errors import (
     APIError,
     BuildError,
@@ -35,7 +36,6 @@ from .image_build import (
     _build_error,
     _built_id,
     _container_limits,
-    _extra_hosts,
     _tags,
 )
 from .reference import parse_reference, split_tag
@@ -710,7 +710,7 @@ class ImageManager(Manager):
             "buildargs": string_map(buildargs, "buildargs"),
             "labels": string_map(labels, "labels"),
             "cachefrom": json.dumps(list(cache_from)) if cache_from else None,
-            "extrahosts": _extra_hosts(extra_hosts),
+            "extrahosts": None if extra_hosts is None else _extra_hosts(extra_hosts, "extra_hosts"),
             "shmsize": parse_bytes(shm_size, name="shm_size") if shm_size is not None else None,
         }
         if version not in (None, "1", "2"):
