@@ -28,7 +28,7 @@ from .streams import FrameStream, Opener
 if TYPE_CHECKING:
     from .containers import Container, ContainerManager
 
-__all__ = ["RunOutput", "create_pulling", "run_container"]
+__all__ = ["RunOutput", "run_container"]
 
 
 class RunOutput(FrameStream):
@@ -135,7 +135,7 @@ def _attach_output(container: Container) -> Opener:
     return open_response
 
 
-async def create_pulling(containers: ContainerManager, request: CreateRequest) -> Container:
+async def _create_pulling(containers: ContainerManager, request: CreateRequest) -> Container:
     """Create the container, pulling its image first when the daemon does not have it."""
     try:
         return await containers._create(request)
@@ -186,7 +186,7 @@ async def run_container(
     if detach and remove:
         kwargs["auto_remove"] = True
     request = create_body(image, command, **kwargs)
-    container = await create_pulling(containers, request)
+    container = await _create_pulling(containers, request)
     if detach:
         await container.start()
         await container.reload()
