@@ -2,17 +2,14 @@
 ``docker.containers``, the manager that creates, runs, lists and prunes them.
 
 ``docker.containers`` is a :class:`ContainerManager`; it hands out :class:`Container` handles.
-The keyword translation lives in :mod:`aiodock.container_config`, ``run()``'s attached output
-in :mod:`aiodock.container_run`; their public names are exported here too.
+Beside it: the keyword translation in :mod:`aiodock.container_config`, ``run()`` in
+:mod:`aiodock.container_run`, the archive requests in :mod:`aiodock.container_archive`, and
+:class:`StatsSummary` in :mod:`aiodock.stats`; the public names are exported here too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import io
-import json
 import re
 import weakref
 from collections.abc import AsyncIterable, Awaitable, Mapping, Sequence
@@ -20,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, cast, overload
 
 import aiohttp
 
+from . import container_archive
 from .byte_stream import ByteStream
 from .container_config import (
     CREATE_KEYWORDS,
@@ -90,16 +88,6 @@ __all__ = [
 
 _WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
 _STATUS_HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")
-
-
-def _decode_path_stat(header: str | None) -> dict[str, Any]:
-    if not header:
-        return {}
-    try:
-        result: dict[str, Any] = json.loads(base64.b64decode(header))
-    except (ValueError, binascii.Error):
-        return {}
-    return result
 
 
 def _section(attrs: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -494,41 +482,21 @@ class Container(Resource):
                 )
             await asyncio.sleep(min(interval, remaining))
 
-    # --- files --------------------------------------------------------------------------
+    # --- files (built in aiodock.container_archive) ----------------------------------
 
     def export(self) -> ByteStream:
         """The container's filesystem as a tar byte stream."""
-        path = f"{self._path}/export"
-
-        async def opener() -> aiohttp.ClientResponse:
-            return await self._docker._request("GET", path, stream=True)
-
-        return ByteStream(self._docker, opener, f"GET {path}")
+        return container_archive.export(self)
 
     async def get_archive(self, path: str) -> tuple[ByteStream, dict[str, Any]]:
         """A tar of ``path`` in the container as a byte stream, with the stat of ``path``
         (``name``, ``size``, ``mode``, ``mtime``, ``linkTarget``). Close or exhaust the
         stream to release the connection."""
-        url = f"{self._path}/archive"
-        resp = await self._docker._request(
-            "GET", url, params={"path": _string(path, "path")}, stream=True
-        )
-        stat = _decode_path_stat(resp.headers.get("X-Docker-Container-Path-Stat"))
-
-        async def opener() -> aiohttp.ClientResponse:
-            return resp
-
-        stream = ByteStream(self._docker, opener, f"GET {url}")
-        await stream.open()
-        return stream, stat
+        return await container_archive.get_archive(self, path)
 
     async def stat_archive(self, path: str) -> dict[str, Any]:
         """The stat of ``path`` in the container, without its content."""
-        resp = await self._docker._request(
-            "HEAD", f"{self._path}/archive", params={"path": _string(path, "path")}
-        )
-        resp.release()
-        return _decode_path_stat(resp.headers.get("X-Docker-Container-Path-Stat"))
+        return await container_archive.stat_archive(self, path)
 
     async def put_archive(
         self,
@@ -543,25 +511,12 @@ class Container(Resource):
         ``data`` is the tar as bytes, a binary file object, or an async iterator of bytes
         (streamed, never buffered whole).
         """
-        if isinstance(data, io.TextIOBase):
-            raise InvalidArgument("put_archive: open the file in binary mode")
-        if not isinstance(data, (bytes, bytearray, memoryview, AsyncIterable)) and not hasattr(
-            data, "read"
-        ):
-            raise _fail("data", "bytes, a binary file or an async iterator of bytes", data)
-        if isinstance(data, (bytes, bytearray, memoryview)) and len(data) > 1024 * 1024:
-            data = io.BytesIO(data)  # sent in chunks; a bytes body would block the loop
-        await self._docker._call(
-            "PUT",
-            f"{self._path}/archive",
-            params={
-                "path": _string(path, "path"),
-                "noOverwriteDirNonDir": no_overwrite_dir_non_dir,
-                "copyUIDGID": copy_uidgid,
-            },
-            data=data,
-            headers={"Content-Type": "application/x-tar"},
-            timeout=None,
+        await container_archive.put_archive(
+            self,
+            path,
+            data,
+            no_overwrite_dir_non_dir=no_overwrite_dir_non_dir,
+            copy_uidgid=copy_uidgid,
         )
 
     async def commit(
