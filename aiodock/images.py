@@ -5,6 +5,8 @@ Progress operations (pull, push, build, load, import) return a
 :class:`~aiodock.streams.ProgressStream`: ``await`` it for the result, or ``async for``
 over it for the daemon's progress objects. An error object in the stream raises
 :class:`~aiodock.errors.BuildError` (builds) or :class:`~aiodock.errors.APIError`.
+What a build sends and reads (its parameters, :class:`BuildStream`) is in
+:mod:`aiodock.image_build`.
 """
 
 from __future__ import annotations
@@ -14,26 +16,33 @@ import builtins
 import json
 import os
 import re
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
 from .auth import auth_header_for, registry_config_header
 from .build import dockerfile_context, iter_file, prepare_context, tar_chunks
-from .buildkit import decode_trace
+from .byte_stream import ByteStream
+from .container_config import _extra_hosts
 from .errors import (
     APIError,
     BuildError,
     ImageNotFound,
     InvalidArgument,
-    StreamDecodeError,
+)
+from .image_build import (
+    BuildStream,
+    _build_error,
+    _built_id,
+    _container_limits,
+    _tags,
 )
 from .reference import parse_reference, split_tag
 from .resource import Manager, Resource, path_id
 from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .shapes import ImageConfig
-from .streams import ProgressStream, ResponseStream
+from .streams import ProgressStream
 from .transport import ByteSource
-from .utils import Filters, encode_filters, parse_bytes
+from .utils import Filters, encode_filters, parse_bytes, string_map
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -59,76 +68,8 @@ _BUILD_PRUNE_FILTERS: Final = (
     "private",
 )
 _SEARCH_FILTERS: Final = ("is-automated", "is-official", "stars")
-_CONTAINER_LIMITS: Final = ("memory", "memswap", "cpushares", "cpusetcpus", "cpuperiod", "cpuquota")
 _LOADED = re.compile(r"^Loaded image(?: ID)?: (\S+)\s*$")
-_BUILT = re.compile(r"^Successfully built ([0-9a-f]+)\s*$")
 _NO_AUTH: Final = "e30="  # base64url of {}: push refuses a request without the header
-
-
-class _Chunks:
-    """Decoder that hands out the body's chunks as they are."""
-
-    def feed(self, data: bytes) -> list[bytes]:
-        return [data]
-
-    def eof(self) -> list[bytes]:
-        return []
-
-
-class ByteStream(ResponseStream[bytes]):
-    """A binary body (``save``): ``async for chunk in stream``, or :meth:`read` /
-    :meth:`write_to`. The connection is released when the stream ends or is closed."""
-
-    def __init__(self, docker: Docker, opener: Any, what: str) -> None:
-        super().__init__(docker, opener, _Chunks(), what)
-
-    async def read(self) -> bytes:
-        """The whole body (mind the size: a large image is large)."""
-        parts: list[bytes] = []
-        async for chunks in self.batches():
-            parts.extend(chunks)
-        return b"".join(parts)
-
-    async def write_to(self, target: str | os.PathLike[str] | IO[bytes]) -> int:
-        """Write the body to a path or a binary file, chunk by chunk; the bytes written."""
-        loop = asyncio.get_running_loop()
-        if isinstance(target, (str, os.PathLike)):
-            fh: IO[bytes] = await loop.run_in_executor(None, open, os.fspath(target), "wb")
-            close = True
-        else:
-            fh, close = target, False
-        written = 0
-        try:
-            async for chunks in self.batches():
-                data = b"".join(chunks)
-                await loop.run_in_executor(None, fh.write, data)
-                written += len(data)
-        finally:
-            if close:
-                fh.close()
-        return written
-
-
-class BuildStream(ProgressStream["Image"]):
-    """Progress of a build. BuildKit's ``moby.buildkit.trace`` objects arrive with ``aux``
-    decoded into a :class:`~aiodock.buildkit.StatusResponse` (vertexes, statuses, logs)."""
-
-    def _convert(self, items: list[Any]) -> list[dict[str, Any]]:
-        for item in items:
-            if isinstance(item, dict) and item.get("id") == "moby.buildkit.trace":
-                aux = item.get("aux")
-                if isinstance(aux, str):
-                    try:
-                        item["aux"] = decode_trace(aux)
-                    except StreamDecodeError:
-                        pass  # keep the raw payload rather than fail the build
-        return super()._convert(items)
-
-
-def _build_error(item: dict[str, Any], log: list[dict[str, Any]]) -> Exception:
-    detail = item.get("errorDetail") or {}
-    message = item.get("error") or detail.get("message") or "unknown build error"
-    return BuildError(str(message).strip(), log)
 
 
 class Image(Resource):
@@ -765,15 +706,15 @@ class ImageManager(Manager):
             "isolation": isolation,
             "squash": squash,
             "version": version,
-            "buildargs": _string_map(buildargs, "buildargs"),
-            "labels": _string_map(labels, "labels"),
+            "buildargs": string_map(buildargs, "buildargs"),
+            "labels": string_map(labels, "labels"),
             "cachefrom": json.dumps(list(cache_from)) if cache_from else None,
-            "extrahosts": _extra_hosts(extra_hosts),
+            "extrahosts": None if extra_hosts is None else _extra_hosts(extra_hosts, "extra_hosts"),
             "shmsize": parse_bytes(shm_size, name="shm_size") if shm_size is not None else None,
         }
         if version not in (None, "1", "2"):
             raise InvalidArgument(f'version: {version!r} is not "1" (classic) or "2" (BuildKit)')
-        params.update(_limits(container_limits))
+        params.update(_container_limits(container_limits))
         session: BuildSession | None = None
         if secrets or ssh:
             if version != "2":
@@ -837,80 +778,3 @@ def _header_from(auth_config: Mapping[str, str]) -> str:
     from .auth import AuthConfig
 
     return AuthConfig.from_mapping(auth_config).header()
-
-
-def _tags(tag: str | Sequence[str] | None) -> list[str] | None:
-    if tag is None:
-        return None
-    tags = [tag] if isinstance(tag, str) else list(tag)
-    for item in tags:
-        if not isinstance(item, str):
-            raise InvalidArgument(f"tag: {item!r} is not a string")
-        parse_reference(item)
-    return tags
-
-
-def _string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise InvalidArgument(f"{name} must be a mapping, not {type(value).__name__}")
-    out: dict[str, str] = {}
-    for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, str):
-            raise InvalidArgument(f"{name}: keys and values must be strings ({key!r})")
-        out[key] = item
-    return out
-
-
-def _extra_hosts(value: Mapping[str, str] | Sequence[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, Mapping):
-        return [f"{host}:{ip}" for host, ip in value.items()]
-    if isinstance(value, str):
-        raise InvalidArgument('extra_hosts: expected {"host": "ip"} or ["host:ip", ...]')
-    hosts = list(value)
-    for entry in hosts:
-        if not isinstance(entry, str) or ":" not in entry:
-            raise InvalidArgument(f"extra_hosts: {entry!r} is not host:ip")
-    return hosts
-
-
-def _limits(limits: Mapping[str, int | str] | None) -> dict[str, Any]:
-    if not limits:
-        return {}
-    out: dict[str, Any] = {}
-    for key, value in limits.items():
-        if key not in _CONTAINER_LIMITS:
-            raise InvalidArgument(
-                f"container_limits: unknown key {key!r}; expected one of "
-                f"{', '.join(_CONTAINER_LIMITS)}"
-            )
-        if key in ("memory", "memswap"):
-            out[key] = -1 if value == -1 else parse_bytes(value, name=f"container_limits.{key}")
-        elif key == "cpusetcpus":
-            out[key] = str(value)
-        else:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidArgument(f"container_limits.{key}: expected an integer")
-            out[key] = value
-    return out
-
-
-def _built_id(log: Iterable[dict[str, Any]]) -> str | None:
-    """The image id a build reported: BuildKit's ``moby.image.id``, the classic builder's
-    ``aux`` or its ``Successfully built`` line, or the id a quiet build prints."""
-    for item in reversed(list(log)):
-        aux = item.get("aux")
-        if isinstance(aux, dict) and isinstance(aux.get("ID"), str):
-            return str(aux["ID"])
-        stream = item.get("stream")
-        if isinstance(stream, str):
-            match = _BUILT.match(stream.strip())
-            if match:
-                return match.group(1)
-            text = stream.strip()
-            if text.startswith("sha256:") and " " not in text:
-                return text
-    return None

@@ -87,7 +87,7 @@ class Network(DriverResource):
             link_local_ips=link_local_ips,
             driver_opt=driver_opt,
             mac_address=mac_address,
-        ).to_dict()
+        ).to_api()
         body: dict[str, Any] = {"Container": _container_id(container)}
         if endpoint:
             body["EndpointConfig"] = endpoint
@@ -153,7 +153,7 @@ class NetworkManager(Manager):
             body["Labels"] = string_map(labels, "labels")
         if ipam is not None:
             if isinstance(ipam, IPAMConfig):
-                body["IPAM"] = ipam.to_dict()
+                body["IPAM"] = ipam.to_api()
             elif isinstance(ipam, Mapping):
                 body["IPAM"] = dict(ipam)
             else:

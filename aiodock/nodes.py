@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import DockerError, InvalidArgument
 from .resource import Manager, Resource, path_id
 from .swarm import versioned
-from .utils import Filters, encode_filters
+from .utils import Filters, encode_filters, string_map
 
 if TYPE_CHECKING:
     from .tasks import Task
@@ -86,7 +86,7 @@ class Node(Resource):
         if role is not None:
             body["Role"] = role
         if labels is not None:
-            body["Labels"] = {str(key): str(value) for key, value in labels.items()}
+            body["Labels"] = string_map(labels, "labels")
         if name is not None:
             body["Name"] = name
         await versioned(

@@ -23,7 +23,7 @@ from .reference import parse_reference
 from .resource import Manager, Resource, path_id
 from .streams import ProgressStream
 from .transport import ByteSource
-from .utils import Filters, encode_filters
+from .utils import Filters, encode_filters, string_map
 
 __all__ = ["Plugin", "PluginData", "PluginManager", "Privilege", "SettingValue", "plugin_tar"]
 
@@ -89,14 +89,11 @@ def _privileges_body(privileges: Sequence[Privilege] | None) -> list[dict[str, A
 def _settings(options: Mapping[str, SettingValue] | Sequence[str]) -> list[str]:
     """``{"DEBUG": "1"}`` or ``["DEBUG=1"]`` as the daemon's ``KEY=value`` list."""
     if isinstance(options, Mapping):
-        out: list[str] = []
-        for key, value in options.items():
-            if not isinstance(key, str) or not key or "=" in key:
+        settings = string_map(options, "options")
+        for key in settings:
+            if not key or "=" in key:
                 raise InvalidArgument(f"options: {key!r} is not a setting name")
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                raise InvalidArgument(f"options: the value of {key!r} must be a string")
-            out.append(f"{key}={value}")
-        return out
+        return [f"{key}={value}" for key, value in settings.items()]
     if isinstance(options, (str, bytes)):
         raise InvalidArgument('options: expected a mapping or a list of "KEY=value" strings')
     listed = list(options)

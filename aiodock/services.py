@@ -15,6 +15,7 @@ from .errors import DockerTimeoutError, InvalidArgument, NotFound, ServiceNotCon
 from .resource import Manager, path_id
 from .swarm import versioned
 from .tasks import SwarmLogSource, Task
+from .types.base import to_json
 from .types.swarm import (
     ContainerSpec,
     DriverConfig,
@@ -24,9 +25,8 @@ from .types.swarm import (
     networks,
     restart_policy,
     service_mode,
-    to_json,
 )
-from .utils import Filters, encode_filters, version_tuple
+from .utils import Filters, encode_filters, string_map, version_tuple
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -106,7 +106,7 @@ def apply_service_kwargs(
         image = container_args.pop("image", None) or container.get("Image")
         if not image:
             raise InvalidArgument("image: a service needs an image")
-        container.update(ContainerSpec(image=image, **container_args).to_dict())
+        container.update(ContainerSpec(image=image, **container_args).to_api())
     if not container.get("Image"):
         raise InvalidArgument("image: a service needs an image")
 
@@ -118,7 +118,7 @@ def apply_service_kwargs(
     placement_args = {key: given[key] for key in _PLACEMENT_ARGS if key in given}
     if placement_args:
         current = template.get("Placement") or {}
-        template["Placement"] = {**current, **Placement(**placement_args).to_dict()}
+        template["Placement"] = {**current, **Placement(**placement_args).to_api()}
     if "resources" in given:
         template["Resources"] = to_json(given["resources"], "resources")
     if "restart_policy" in given:
@@ -146,10 +146,7 @@ def apply_service_kwargs(
     if "name" in given:
         body["Name"] = given["name"]
     if "labels" in given:
-        labels = given["labels"]
-        if not isinstance(labels, Mapping):
-            raise InvalidArgument("labels: expected a mapping")
-        body["Labels"] = {str(key): str(value) for key, value in labels.items()}
+        body["Labels"] = string_map(given["labels"], "labels")
     if "mode" in given:
         body["Mode"] = service_mode(given["mode"])
     if "replicas" in given:
@@ -181,7 +178,7 @@ def _set_replicas(body: dict[str, Any], replicas: Any) -> None:
 
 def _spec_json(spec: ServiceSpec | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(spec, ServiceSpec):
-        return spec.to_dict()
+        return spec.to_api()
     if isinstance(spec, Mapping):
         return copy.deepcopy(dict(spec))
     raise InvalidArgument(f"spec: expected a ServiceSpec or a dict, got {spec!r}")

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import APIError, InvalidArgument, OutOfSequence
 from .resource import Manager
-from .types.swarm import SwarmSpec, to_json
+from .types.base import to_json
+from .types.swarm import SwarmSpec
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -115,7 +116,7 @@ class Swarm(Manager):
         if data_path_port is not None:
             body["DataPathPort"] = data_path_port
         if typed is not None:
-            body["Spec"] = typed.to_dict()
+            body["Spec"] = typed.to_api()
         elif spec is not None:
             body["Spec"] = to_json(spec, "spec")
         node_id = await self._docker.transport.json("POST", "/swarm/init", json=body, timeout=None)

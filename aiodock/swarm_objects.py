@@ -15,7 +15,7 @@ from .errors import InvalidArgument
 from .resource import Manager, Resource, path_id
 from .swarm import versioned
 from .types.swarm import ConfigReference, DriverConfig, SecretReference
-from .utils import Filters, encode_filters
+from .utils import Filters, encode_filters, string_map
 
 _FILTERS = ("id", "label", "name", "names")
 
@@ -39,7 +39,7 @@ def driver_json(value: DriverConfig | str | Mapping[str, Any] | None) -> Any:
     if isinstance(value, str):
         return {"Name": value}
     if isinstance(value, DriverConfig):
-        return value.to_dict()
+        return value.to_api()
     return dict(value)
 
 
@@ -87,7 +87,7 @@ class SwarmObject(Resource, Generic[RefT]):
 
     async def update(self, *, labels: Mapping[str, str]) -> None:
         """Replace the labels (the only thing the daemon lets change); versioned."""
-        spec = {**self.attrs.get("Spec", {}), "Labels": dict(labels)}
+        spec = {**self.attrs.get("Spec", {}), "Labels": string_map(labels, "labels")}
         await versioned(
             self._docker.transport.call(
                 "POST",
@@ -115,7 +115,7 @@ class SwarmObjectManager(Manager, Generic[ObjT]):
         if not isinstance(name, str) or not name:
             kind = self.handle_type.__name__.lower()
             raise InvalidArgument(f"name: expected a {kind} name, got {name!r}")
-        return {"Name": name, "Labels": dict(labels or {})}
+        return {"Name": name, "Labels": string_map(labels or {}, "labels")}
 
     async def _create(self, body: dict[str, Any]) -> ObjT:
         path = f"{self.handle_type.endpoint}/create"
