@@ -361,6 +361,8 @@ class _TLSForwarder(asyncio.Protocol):
                 plain = self._tls.read(262144)
             except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
                 break
+            if not plain:  # the client's close_notify
+                break
             self._to_daemon(plain)
         self._flush()
 
