@@ -20,8 +20,9 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 import aiohttp
 
 from .auth import auth_header_for, registry_config_header
-from .build import dockerfile_context, iter_file, prepare_context, tar_chunks
-from .buildkit import decode_trace
+from .build.buildkit import decode_trace
+from .build.context import dockerfile_context, iter_file, prepare_context, tar_chunks
+from .build.session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .errors import (
     APIError,
     BuildError,
@@ -31,7 +32,6 @@ from .errors import (
 )
 from .reference import parse_reference, split_tag
 from .resource import Manager, Resource, path_id
-from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .shapes import ImageConfig
 from .streams import ProgressStream, ResponseStream, StreamSource
 from .utils import Filters, encode_filters, parse_bytes
@@ -112,7 +112,7 @@ class ByteStream(ResponseStream[bytes]):
 
 class BuildStream(ProgressStream["Image"]):
     """Progress of a build. BuildKit's ``moby.buildkit.trace`` objects arrive with ``aux``
-    decoded into a :class:`~aiodock.buildkit.StatusResponse` (vertexes, statuses, logs)."""
+    decoded into a :class:`~aiodock.build.buildkit.StatusResponse` (vertexes, statuses, logs)."""
 
     def _convert(self, items: list[Any]) -> list[dict[str, Any]]:
         for item in items:

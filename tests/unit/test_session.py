@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aiodock.buildkit import proto_bytes, proto_fields, proto_varint
+from aiodock.build.buildkit import proto_bytes, proto_fields, proto_varint
+from aiodock.build.session import _grpc_message, _grpc_payload, check_secrets
 from aiodock.errors import InvalidArgument
-from aiodock.session import _grpc_message, _grpc_payload, check_secrets
 
 
 @given(

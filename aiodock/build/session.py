@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from .buildkit import proto_bytes, proto_fields, proto_varint
-from .errors import DockerError, InvalidArgument
-from .hijack import HijackedConnection, hijack
+from ..errors import DockerError, InvalidArgument
+from ..hijack import HijackedConnection, hijack
 
 if TYPE_CHECKING:
-    from .client import Docker
-    from .streams import StreamSource
+    from ..client import Docker
+    from ..streams import StreamSource
 
 __all__ = ["BuildSession", "SecretSource", "check_secrets", "check_ssh_agents"]
 
