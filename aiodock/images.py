@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import importlib.util
 import json
 import os
 import re
@@ -19,10 +20,25 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
 import aiohttp
 
-from .auth import auth_header_for, registry_config_header
+from .auth import (
+    AuthConfig,
+    auth_header_for,
+    normalize_registry,
+    registry_config_header,
+    resolve_auth,
+)
 from .build.buildkit import decode_trace
 from .build.context import dockerfile_context, iter_file, prepare_context, tar_chunks
-from .build.session import BuildSession, SecretSource, check_secrets, check_ssh_agents
+from .build.dockerignore import PatternMatcher, read_dockerignore
+from .build.session import (
+    BuildSession,
+    ExportTarget,
+    SecretSource,
+    SyncedDir,
+    check_secrets,
+    check_ssh_agents,
+)
+from .build.support import require_buildkit
 from .errors import (
     APIError,
     BuildError,
@@ -112,7 +128,11 @@ class ByteStream(ResponseStream[bytes]):
 
 class BuildStream(ProgressStream["Image"]):
     """Progress of a build. BuildKit's ``moby.buildkit.trace`` objects arrive with ``aux``
-    decoded into a :class:`~aiodock.build.buildkit.StatusResponse` (vertexes, statuses, logs)."""
+    decoded into a :class:`~aiodock.build.buildkit.StatusResponse` (vertexes, statuses, logs).
+    ``session`` is the build session once the build opened one (``session.bytes_sent``:
+    what went to the daemon over it)."""
+
+    session: BuildSession | None = None
 
     def _convert(self, items: list[Any]) -> list[dict[str, Any]]:
         for item in items:
@@ -715,6 +735,9 @@ class ImageManager(Manager):
         version: Literal["1", "2"] | None = None,
         secrets: Mapping[str, SecretSource] | None = None,
         ssh: Mapping[str, str | os.PathLike[str]] | None = None,
+        auth_config: Mapping[str, Mapping[str, str]] | None = None,
+        outputs: Sequence[Mapping[str, Any]] | None = None,
+        context_transfer: Literal["session", "tar"] | None = None,
     ) -> BuildStream:
         """Build an image (``docker build``). ``await`` gives the :class:`Image`;
         ``async for`` gives the progress objects. A failed build raises
@@ -739,7 +762,23 @@ class ImageManager(Manager):
         ``RUN --mount=type=secret,id=...`` steps over a build session, never sent with the
         context; ``ssh`` (``{"default": os.environ["SSH_AUTH_SOCK"]}``: agent ids and their
         sockets) forwards local SSH agents to ``RUN --mount=type=ssh`` steps the same way.
-        Both need ``aiodock[buildkit]``.
+
+        ``auth_config`` (``{"registry:5000": {"username": ..., "password": ...}}``) gives
+        registry logins for the build's own pulls (``FROM``, ``cache_from``), before those
+        ``login`` remembered and the docker configuration (credential helpers included);
+        BuildKit asks for them over the session, the classic builder gets them all in
+        ``X-Registry-Config``. With BuildKit a ``path`` context goes over the session too,
+        as the docker CLI sends it: BuildKit asks for the files it lacks, so a rebuild
+        sends only what changed (``context_transfer="tar"`` uploads the tar instead).
+        ``outputs=[{"type": "local", "dest": DIR}]`` writes the built stage's files to
+        ``DIR``, ``[{"type": "tar", "dest": FILE}]`` its tar (``FILE`` a path or a binary
+        file); ``await`` then gives ``None``, as no image is made. Other entries (``type``
+        and the exporter's attributes) pass to BuildKit as they are.
+
+        The build session needs ``aiodock[buildkit]``; without it a plain ``version="2"``
+        build uploads its context as a tar. ``version="2"``, ``secrets``, ``ssh`` and
+        ``outputs`` raise :class:`~aiodock.errors.NotSupported` on an engine without
+        BuildKit (Podman, BuildKit turned off), before anything is sent.
         """
         docker = self._docker
         sources = [
@@ -775,18 +814,32 @@ class ImageManager(Manager):
         if version not in (None, "1", "2"):
             raise InvalidArgument(f'version: {version!r} is not "1" (classic) or "2" (BuildKit)')
         params.update(_limits(container_limits))
-        session: BuildSession | None = None
-        if secrets or ssh:
-            if version != "2":
-                raise InvalidArgument('secrets and ssh need BuildKit (version="2")')
-            session = BuildSession(
-                docker, check_secrets(secrets or {}), check_ssh_agents(ssh or {})
+        export = _export_target(outputs)
+        if (secrets or ssh or outputs or context_transfer == "session") and version != "2":
+            raise InvalidArgument(
+                'secrets, ssh, outputs and context_transfer="session" need BuildKit (version="2")'
             )
+        if context_transfer not in (None, "session", "tar"):
+            raise InvalidArgument('context_transfer: expected "session" or "tar"')
+        if context_transfer == "session" and path is None:
+            raise InvalidArgument('context_transfer="session" needs a path context')
+        checked_secrets = check_secrets(secrets or {})
+        checked_ssh = check_ssh_agents(ssh or {})
+        given_auth = _registry_auths(auth_config)
+        if outputs:
+            params["outputs"] = _outputs_param(outputs)
+        need_session = bool(secrets or ssh or export or context_transfer == "session")
+        use_session = version == "2" and (need_session or _have_h2())
         body: Any = None
+        dirs: dict[str, SyncedDir] = {}
         if path is not None:
             context = prepare_context(path, dockerfile)
-            params["dockerfile"] = context.dockerfile
-            body = tar_chunks(context, gzip=gzip)
+            if use_session and context_transfer != "tar":
+                dirs, params["dockerfile"] = _session_dirs(context.root, dockerfile)
+                params["remote"] = CLIENT_SESSION
+            else:
+                params["dockerfile"] = context.dockerfile
+                body = tar_chunks(context, gzip=gzip)
         else:
             if dockerfile is not None:
                 params["dockerfile"] = os.fspath(dockerfile)
@@ -802,12 +855,32 @@ class ImageManager(Manager):
         if encoding:
             headers["Content-Encoding"] = encoding
 
+        async def credentials(host: str) -> tuple[str, str] | None:
+            key = normalize_registry(host)
+            auth = given_auth.get(key) or await resolve_auth(key, docker=docker)
+            if auth is None:
+                return None
+            if auth.identitytoken:
+                return "", auth.identitytoken
+            return auth.username, auth.password
+
+        session: BuildSession | None = None
+        if use_session:
+            session = BuildSession(
+                docker, checked_secrets, checked_ssh, credentials=credentials, dirs=dirs,
+                export=export,
+            )  # fmt: skip
+        stream: BuildStream
+
         async def opener() -> StreamSource:
-            config = await registry_config_header(docker)
+            if version == "2":
+                await require_buildkit(docker, _buildkit_feature(secrets, ssh, outputs))
+            config = await registry_config_header(docker, given_auth)
             if config is not None:
                 headers["X-Registry-Config"] = config
             if session is None:
                 return await self._post_build(params, body, headers)
+            stream.session = session
             await session.start()
             params["session"] = session.id
             try:
@@ -818,12 +891,15 @@ class ImageManager(Manager):
             return session.bind(resp)
 
         async def finish(log: builtins.list[dict[str, Any]]) -> Image:
+            if export is not None:
+                return None  # type: ignore[return-value]  # files, not an image
             image_id = _built_id(log)
             if image_id is None:
                 raise BuildError("the build finished without reporting an image id", log)
             return await self.get(image_id)
 
-        return BuildStream(docker, opener, "build", finish, _build_error)
+        stream = BuildStream(docker, opener, "build", finish, _build_error)
+        return stream
 
     async def _post_build(
         self, params: dict[str, Any], body: Any, headers: dict[str, str]
@@ -832,6 +908,95 @@ class ImageManager(Manager):
             "POST", "/build", params=params, data=body, headers=headers, stream=True,
             timeout=None,
         )  # fmt: skip
+
+
+CLIENT_SESSION: Final = "client-session"
+"""The ``remote`` of a build whose context BuildKit fetches over the session."""
+
+
+def _have_h2() -> bool:
+    return importlib.util.find_spec("h2") is not None
+
+
+def _session_dirs(
+    root: str, dockerfile: str | os.PathLike[str] | None
+) -> tuple[dict[str, SyncedDir], str]:
+    """The directories a session build serves, and the Dockerfile's name in its own."""
+    given = os.fspath(dockerfile) if dockerfile is not None else "Dockerfile"
+    full = os.path.abspath(given if os.path.isabs(given) else os.path.join(root, given))
+    dirs = {
+        "context": SyncedDir(root, PatternMatcher(read_dockerignore(root))),
+        "dockerfile": SyncedDir(os.path.dirname(full), PatternMatcher([])),
+    }
+    return dirs, os.path.basename(full)
+
+
+def _registry_auths(auth_config: Mapping[str, Mapping[str, str]] | None) -> dict[str, AuthConfig]:
+    """``auth_config`` of a build (registry to credentials), checked now."""
+    if auth_config is None:
+        return {}
+    if not isinstance(auth_config, Mapping):
+        raise InvalidArgument('auth_config: expected {"registry": {"username": ..., ...}}')
+    found: dict[str, AuthConfig] = {}
+    for registry, credentials in auth_config.items():
+        if not isinstance(registry, str) or not registry:
+            raise InvalidArgument(f"auth_config: {registry!r} is not a registry")
+        if not isinstance(credentials, Mapping):
+            raise InvalidArgument(f"auth_config[{registry!r}]: expected a mapping")
+        key = normalize_registry(registry)
+        auth = AuthConfig.from_mapping(credentials, name=f"auth_config[{registry!r}]")
+        found[key] = auth.with_server(key)
+    return found
+
+
+def _export_target(outputs: Sequence[Mapping[str, Any]] | None) -> ExportTarget | None:
+    """Check ``outputs``; where a ``local`` or ``tar`` export is to be written."""
+    if outputs is None:
+        return None
+    if isinstance(outputs, (str, Mapping)) or not isinstance(outputs, Sequence):
+        raise InvalidArgument('outputs: expected a list, [{"type": "local", "dest": DIR}]')
+    if len(outputs) != 1:
+        raise InvalidArgument("outputs: the Engine takes exactly one output")
+    entry = outputs[0]
+    if not isinstance(entry, Mapping) or not isinstance(entry.get("type"), str):
+        raise InvalidArgument('outputs: each output is a mapping with a "type"')
+    kind = entry["type"]
+    dest = entry.get("dest")
+    if kind not in ("local", "tar"):
+        if dest is not None:
+            raise InvalidArgument(f"outputs: a {kind!r} output takes no dest")
+        return None
+    if isinstance(dest, (str, os.PathLike)) and os.fspath(dest):
+        path = os.path.abspath(os.fspath(dest))
+        if kind == "local" and os.path.exists(path) and not os.path.isdir(path):
+            raise InvalidArgument(f"outputs: {os.fspath(dest)!r} is not a directory")
+        if kind == "tar" and os.path.isdir(path):
+            raise InvalidArgument(f"outputs: {os.fspath(dest)!r} is a directory, not a file")
+        return ExportTarget(kind, path)
+    if kind == "tar" and dest is not None and hasattr(dest, "write"):
+        return ExportTarget(kind, cast(IO[bytes], dest))
+    what = "a directory" if kind == "local" else "a file path or a binary file"
+    raise InvalidArgument(f"outputs: a {kind} output needs dest, {what}")
+
+
+def _outputs_param(outputs: Sequence[Mapping[str, Any]]) -> str:
+    """The ``outputs`` query parameter: type and attributes (``dest`` is ours)."""
+    return json.dumps(
+        [
+            {
+                "Type": str(entry["type"]),
+                "Attrs": {str(k): str(v) for k, v in entry.items() if k not in ("type", "dest")},
+            }
+            for entry in outputs
+        ]
+    )
+
+
+def _buildkit_feature(secrets: Any, ssh: Any, outputs: Any) -> str:
+    """What a build asks of BuildKit, for the error when there is none."""
+    named = (("secrets", secrets), ("ssh", ssh), ("outputs", outputs))
+    asked = [name for name, value in named if value]
+    return ("a build with " + ", ".join(asked)) if asked else 'a version="2" build'
 
 
 def _header_from(auth_config: Mapping[str, str]) -> str:

@@ -23,8 +23,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Final
 
-from .dockerignore import PatternMatcher, read_dockerignore
 from ..errors import InvalidArgument
+from .dockerignore import PatternMatcher, read_dockerignore
 
 __all__ = [
     "CHUNK_SIZE",
