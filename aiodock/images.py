@@ -898,7 +898,18 @@ class ImageManager(Manager):
                 raise BuildError("the build finished without reporting an image id", log)
             return await self.get(image_id)
 
-        stream = BuildStream(docker, opener, "build", finish, _build_error)
+        def error(item: dict[str, Any], log: builtins.list[dict[str, Any]]) -> Exception:
+            failed = _build_error(item, log)
+            hosts = sorted(session.hosts_without_credentials) if session is not None else []
+            if hosts and isinstance(failed, BuildError) and "401" in failed.reason:
+                failed = BuildError(
+                    f"{failed.reason} (no credentials for {', '.join(hosts)}: pass "
+                    "auth_config, log in with docker.login, or add them to config.json)",
+                    log,
+                )
+            return failed
+
+        stream = BuildStream(docker, opener, "build", finish, error)
         return stream
 
     async def _post_build(

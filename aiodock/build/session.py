@@ -271,6 +271,8 @@ class BuildSession:
         self._export = export
         self.id = _random.token_hex(12)
         self.bytes_sent = 0
+        self.hosts_without_credentials: set[str] = set()
+        """Registries BuildKit asked credentials for that we had none for."""
         self._conn: HijackedConnection | None = None
         self._h2: Any = None
         self._task: asyncio.Task[None] | None = None
@@ -503,7 +505,9 @@ class BuildSession:
             host = _first_field(_grpc_payload(bytes(call.inbox)), 1).decode("utf-8", "replace")
             assert self._credentials is not None
             found = await self._credentials(host)
-            if found is not None:
+            if found is None:
+                self.hosts_without_credentials.add(host)
+            else:
                 username, secret = found
                 reply = proto_bytes(1, username.encode()) if username else b""
                 reply += proto_bytes(2, secret.encode()) if secret else b""
