@@ -283,3 +283,32 @@ async def test_buildkit_turned_off_is_refused_before_any_upload(tmp_path: Path) 
             assert image.id
     finally:
         await daemon.close()
+
+
+REBUILD_DOCKERFILE = f"""\
+FROM {TEST_IMAGE}
+RUN --mount=type=bind,target=/ctx cat /ctx/version.txt > /version && du -sk /ctx/data > /size
+"""
+
+
+async def test_a_rebuild_sends_only_what_changed(
+    docker: Docker, tmp_path: Path, labels: dict[str, str], built: list[Image]
+) -> None:
+    context = tmp_path / "ctx"
+    (context / "data").mkdir(parents=True)
+    for index in range(100):
+        (context / "data" / f"blob{index:03d}.bin").write_bytes(os.urandom(2 * 1024 * 1024))
+    (context / "Dockerfile").write_text(REBUILD_DOCKERFILE)
+    sent = []
+    for version in ("one", "two"):
+        (context / "version.txt").write_text(f"{version}\n")
+        stream = docker.images.build(path=context, version="2", labels=labels, network_mode="none")
+        image = await stream
+        built.append(image)
+        assert stream.session is not None
+        sent.append(stream.session.bytes_sent)
+        files = await image_files(docker, image)
+        assert files["version"] == f"{version}\n".encode()  # the build saw the change
+        assert files["size"] == b"204804\t/ctx/data\n"
+    assert sent[0] > 200 * 1024 * 1024  # the first build had all of it
+    assert sent[1] < 1024 * 1024  # the rebuild only the changed file, and the listing
