@@ -320,7 +320,7 @@ class TreeWriter:
         self._dirs: list[Stat] = []
         self._count = 0
         self.walk_done = False
-        os.makedirs(self.dest, exist_ok=True)
+        os.makedirs(self.dest, mode=0o700, exist_ok=True)  # as the docker CLI makes it
 
     def _target(self, path: str) -> str:
         rel = clean_path(path)

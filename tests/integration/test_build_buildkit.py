@@ -8,21 +8,26 @@ RUN steps use ``network_mode="none"``: the daemon here has no usable default bri
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import io
 import json
 import os
 import secrets
+import shutil
+import subprocess
+import tarfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aiodock import BuildError, Docker, NotSupported
+from aiodock import BuildError, Docker, InvalidArgument, NotSupported
 from aiodock.build.buildkit import StatusResponse
 from aiodock.images import Image
 
-from ..conftest import TEST_IMAGE
+from ..conftest import TEST_IMAGE, unavailable
 from .registry import LocalRegistry, install_credential_helper
 from .test_build import image_files, remove_image, write
 
@@ -245,6 +250,113 @@ async def test_a_dockerfile_outside_the_context(
     )  # fmt: skip
     built.append(image)
     assert (await image_files(docker, image))["copied"] == b"in context\n"
+
+
+# --- exports, compared with the docker CLI's -------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+EXPORT_DOCKERFILE = f"""\
+FROM {TEST_IMAGE} AS build
+RUN mkdir -p /out/d/e && echo hi > /out/a && ln -s a /out/link && echo x > /out/d/b \\
+    && chmod 0751 /out/d/b && ln /out/a /out/hard && chmod 0700 /out/d/e && touch /out/d/e/empty
+COPY ctxfile.txt /out/from-context.txt
+FROM scratch
+COPY --from=build /out /
+"""
+
+
+@pytest.fixture(scope="module")
+def buildx(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment for a docker CLI with the buildx plugin (``scripts/get-buildx.sh``),
+    which BuildKit exports need: the CLI alone refuses BuildKit builds without it."""
+    cli = shutil.which("docker")
+    if cli is None:
+        unavailable("the docker CLI is not installed")
+    fetched = subprocess.run(
+        [str(REPO / "scripts" / "get-buildx.sh")], capture_output=True, text=True, check=False
+    )
+    if fetched.returncode != 0:
+        unavailable(f"no buildx plugin: {fetched.stderr.strip()[-500:]}")
+    config = tmp_path_factory.mktemp("cli-config")
+    (config / "cli-plugins").mkdir()
+    (config / "cli-plugins" / "docker-buildx").symlink_to(fetched.stdout.strip())
+    env = {**os.environ, "DOCKER_CONFIG": str(config)}
+    env.pop("DOCKER_HOST", None)
+    env.pop("DOCKER_CONTEXT", None)
+    return env
+
+
+def cli_build(env: dict[str, str], context: Path, output: str) -> None:
+    done = subprocess.run(
+        ["docker", "buildx", "build", "--network", "none", "--output", output, str(context)],
+        env=env, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def tree(root: Path) -> dict[str, tuple[Any, ...]]:
+    """Everything under ``root`` (not root itself): kind, mode, times, content, links."""
+    found: dict[str, tuple[Any, ...]] = {}
+    inodes: dict[int, str] = {}
+    for path in sorted(root.rglob("*")):
+        st = path.lstat()
+        rel = str(path.relative_to(root))
+        if path.is_symlink():
+            found[rel] = ("link", st.st_mode, st.st_mtime_ns, os.readlink(path))
+        elif path.is_dir():
+            found[rel] = ("dir", st.st_mode, st.st_mtime_ns)
+        else:
+            first = inodes.setdefault(st.st_ino, rel)
+            found[rel] = ("file", st.st_mode, st.st_mtime_ns, path.read_bytes(), first)
+    return found
+
+
+async def test_local_and_tar_exports_match_the_docker_cli(
+    docker: Docker, buildx: dict[str, str], tmp_path: Path
+) -> None:
+    context = tmp_path / "ctx"
+    write(context, {"Dockerfile": EXPORT_DOCKERFILE, "ctxfile.txt": "from the context\n"})
+    # The CLI's first: ours then reuses its cached steps, so both export the same result.
+    await asyncio.to_thread(cli_build, buildx, context, f"type=local,dest={tmp_path / 'cli'}")
+    await asyncio.to_thread(cli_build, buildx, context, f"type=tar,dest={tmp_path / 'cli.tar'}")
+    local = docker.images.build(
+        path=context, version="2", network_mode="none",
+        outputs=[{"type": "local", "dest": tmp_path / "ours"}],
+    )  # fmt: skip
+    assert await local is None  # files, no image
+    ours, cli = tree(tmp_path / "ours"), tree(tmp_path / "cli")
+    assert ours == cli
+    assert ours["hard"][4] == "a" and ours["link"][3] == "a"  # a hard link, a symlink
+    assert ours["d/e"][1] & 0o777 == 0o700
+    buffer = io.BytesIO()
+    for dest in (tmp_path / "ours.tar", buffer):
+        await docker.images.build(
+            path=context, version="2", network_mode="none",
+            outputs=[{"type": "tar", "dest": dest}],
+        )  # fmt: skip
+    expected = (tmp_path / "cli.tar").read_bytes()
+    assert (tmp_path / "ours.tar").read_bytes() == expected
+    assert buffer.getvalue() == expected
+    with tarfile.open(fileobj=io.BytesIO(expected)) as tar:
+        assert "from-context.txt" in tar.getnames()
+
+
+async def test_outputs_are_checked_before_anything_is_sent(docker: Docker, tmp_path: Path) -> None:
+    write(tmp_path, {"Dockerfile": f"FROM {TEST_IMAGE}\n", "file": "x"})
+    bad: list[Any] = [
+        [{"type": "local"}],
+        [{"type": "local", "dest": tmp_path / "file"}],
+        [{"type": "tar", "dest": tmp_path}],
+        [{"type": "local", "dest": "a"}, {"type": "tar", "dest": "b"}],
+        {"type": "local", "dest": "a"},
+        [{"dest": "a"}],
+    ]
+    for outputs in bad:
+        with pytest.raises(InvalidArgument, match="outputs"):
+            docker.images.build(path=tmp_path, version="2", outputs=outputs)
+    with pytest.raises(InvalidArgument, match="BuildKit"):
+        docker.images.build(path=tmp_path, outputs=[{"type": "local", "dest": "x"}])
 
 
 # --- where BuildKit is missing ---------------------------------------------------------
