@@ -723,7 +723,7 @@ class ImageManager(Manager):
         rm: bool = True,
         forcerm: bool = False,
         quiet: bool = False,
-        cache_from: Sequence[str] | None = None,
+        cache_from: Sequence[str | Mapping[str, str]] | None = None,
         extra_hosts: Mapping[str, str] | Sequence[str] | None = None,
         platform: str | None = None,
         shm_size: int | str | None = None,
@@ -807,7 +807,7 @@ class ImageManager(Manager):
             "version": version,
             "buildargs": _string_map(buildargs, "buildargs"),
             "labels": _string_map(labels, "labels"),
-            "cachefrom": json.dumps(list(cache_from)) if cache_from else None,
+            "cachefrom": _cache_from(cache_from),
             "extrahosts": _extra_hosts(extra_hosts),
             "shmsize": parse_bytes(shm_size, name="shm_size") if shm_size is not None else None,
         }
@@ -1001,6 +1001,36 @@ def _outputs_param(outputs: Sequence[Mapping[str, Any]]) -> str:
             for entry in outputs
         ]
     )
+
+
+def _cache_from(cache_from: Sequence[str | Mapping[str, str]] | None) -> str | None:
+    """The ``cachefrom`` parameter: image references, given as they are or as registry
+    cache entries (``"type=registry,ref=REF"``, ``{"type": "registry", "ref": REF}``)."""
+    if not cache_from:
+        return None
+    if isinstance(cache_from, (str, Mapping)):
+        raise InvalidArgument("cache_from: expected a list of image references")
+    refs = []
+    for entry in cache_from:
+        fields: Mapping[str, str]
+        if isinstance(entry, str):
+            if "=" not in entry.split(",", 1)[0]:
+                refs.append(entry)
+                continue
+            fields = dict(part.partition("=")[::2] for part in entry.split(","))
+        elif isinstance(entry, Mapping):
+            fields = entry
+        else:
+            raise InvalidArgument(f"cache_from: {entry!r} is not a reference")
+        if fields.get("type", "registry") != "registry" or not fields.get("ref"):
+            raise InvalidArgument(
+                f"cache_from: {entry!r}: the Engine imports registry caches only "
+                '("type=registry,ref=REF", or the image reference)'
+            )
+        refs.append(str(fields["ref"]))
+    for ref in refs:
+        parse_reference(ref)
+    return json.dumps(refs)
 
 
 def _buildkit_feature(secrets: Any, ssh: Any, outputs: Any) -> str:

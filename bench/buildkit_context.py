@@ -95,7 +95,7 @@ def section(figures: dict[str, Any]) -> str:
             BEGIN,
             "## BuildKit rebuild: bytes sent for the context",
             "",
-            f"Written by `python -m bench.buildkit_context` ({_now()}): a `version=\"2\"` "
+            f'Written by `python -m bench.buildkit_context` ({_now()}): a `version="2"` '
             "build from a 200 MiB context of random files whose Dockerfile bind-mounts the "
             "whole context, then the same build after changing one small file. Over the "
             "session we count every byte aiodock wrote on the session's connection (HTTP/2 "

@@ -359,6 +359,79 @@ async def test_outputs_are_checked_before_anything_is_sent(docker: Docker, tmp_p
         docker.images.build(path=tmp_path, outputs=[{"type": "local", "dest": "x"}])
 
 
+# --- cache from the registry ----------------------------------------------------------
+
+CACHED_DOCKERFILE = """\
+FROM {base}
+RUN cat /proc/sys/kernel/random/uuid > /stamp
+COPY file.txt /file.txt
+"""
+
+
+def cache_hits(log: list[dict[str, Any]]) -> dict[str, bool]:
+    """Each step's name and whether the progress called it CACHED (last word wins)."""
+    found: dict[str, bool] = {}
+    for vertex in vertexes(log):
+        if vertex.completed is not None or vertex.cached:
+            found[vertex.name] = found.get(vertex.name, False) or vertex.cached
+    return found
+
+
+@pytest.mark.parametrize("form", ["reference", "type=registry"])
+async def test_cache_from_the_registry_on_a_fresh_daemon(tmp_path: Path, form: str) -> None:
+    """An inline cache pushed with the image turns a rebuild on a daemon with no build
+    cache and no images into cache hits (the registry needs credentials for it too)."""
+    from .private_daemon import private_daemon
+
+    write(tmp_path / "ctx", {"file.txt": "same\n"})
+    async with private_daemon() as daemon, daemon.client() as docker:
+        assert daemon.pid is not None
+        up = await asyncio.to_thread(
+            subprocess.run,
+            ["nsenter", f"--target={daemon.pid}", "--net", "ip", "link", "set", "lo", "up"],
+            capture_output=True, check=False,
+        )  # fmt: skip
+        assert up.returncode == 0, up.stderr
+        with LocalRegistry(netns_pid=daemon.pid) as registry:
+            logins = {registry.host: registry.auth_config}
+            base = f"{registry.host}/aiodock/base:v1"
+            app = f"{registry.host}/aiodock/app:cache"
+            await (await docker.images.get(TEST_IMAGE)).tag(base)
+            await docker.images.push(base, auth_config=registry.auth_config)
+            (tmp_path / "ctx" / "Dockerfile").write_text(CACHED_DOCKERFILE.format(base=base))
+            first = docker.images.build(
+                path=tmp_path / "ctx", version="2", tag=app, network_mode="none",
+                buildargs={"BUILDKIT_INLINE_CACHE": "1"}, auth_config=logins,
+            )  # fmt: skip
+            image = await first
+            assert not any(cache_hits(first.log).values())
+            stamp = (await image_files(docker, image))["stamp"]
+            await docker.images.push(app, auth_config=registry.auth_config)
+            # A fresh state: no images from the registry, no build cache.
+            for name in (app, base, TEST_IMAGE):
+                await docker.images.remove(name, force=True)
+            await docker.images.prune_builds(all=True)
+            assert not await docker.images.exists(image.id)
+            ref = app if form == "reference" else f"type=registry,ref={app}"
+            again = docker.images.build(
+                path=tmp_path / "ctx", version="2", network_mode="none", cache_from=[ref],
+                auth_config=logins,
+            )  # fmt: skip
+            rebuilt = await again
+            hits = cache_hits(again.log)
+            run = next(name for name in hits if "RUN cat" in name)
+            copy = next(name for name in hits if "COPY file.txt" in name)
+            assert hits[run] and hits[copy], hits  # what the CLI prints as CACHED
+            assert (await image_files(docker, rebuilt))["stamp"] == stamp
+
+
+async def test_cache_from_is_checked_locally(docker: Docker, tmp_path: Path) -> None:
+    write(tmp_path, {"Dockerfile": f"FROM {TEST_IMAGE}\n"})
+    for bad in (["type=local,src=/tmp/cache"], [{"type": "gha"}], ["type=registry"], "img"):
+        with pytest.raises(InvalidArgument, match="cache_from"):
+            docker.images.build(path=tmp_path, version="2", cache_from=bad)  # type: ignore[arg-type]
+
+
 # --- where BuildKit is missing ---------------------------------------------------------
 
 
