@@ -56,17 +56,21 @@ async def build(docker: Docker, path: str, transfer: str) -> tuple[float, int, s
     return wall, sent, image.id
 
 
+def put(directory: str, name: str, text: str) -> None:
+    Path(directory, name).write_text(text)
+
+
 async def measure() -> dict[str, Any]:
     path = build_context(SIZE)
     figures: dict[str, Any] = {}
     built: list[str] = []
     try:
-        Path(path, "Dockerfile").write_text(DOCKERFILE)
+        put(path, "Dockerfile", DOCKERFILE)
         async with Docker() as docker:
             for transfer in ("session", "tar"):
-                Path(path, "version.txt").write_text(f"{transfer} 1\n")
+                put(path, "version.txt", f"{transfer} 1\n")
                 first = await build(docker, path, transfer)
-                Path(path, "version.txt").write_text(f"{transfer} 2\n")
+                put(path, "version.txt", f"{transfer} 2\n")
                 second = await build(docker, path, transfer)
                 figures[transfer] = (first, second)
                 built += [first[2], second[2]]
