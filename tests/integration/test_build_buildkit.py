@@ -60,6 +60,8 @@ async def private_base(
     finally:
         await docker.images.remove(name)
     yield name
+    if await docker.images.exists(name):  # the classic builder pulls and tags it
+        await docker.images.remove(name)
 
 
 @pytest.fixture
@@ -118,6 +120,25 @@ def write_from(tmp_path: Path, base: str) -> Path:
     context = tmp_path / "ctx"
     write(context, {"Dockerfile": f"FROM {base}\nRUN echo built > /built\n"})
     return context
+
+
+async def test_the_classic_builder_gets_auth_config_too(
+    docker: Docker,
+    registry: LocalRegistry,
+    private_base: str,
+    tmp_path: Path,
+    labels: dict[str, str],
+    built: list[Image],
+    docker_config: Path,
+) -> None:
+    stream = docker.images.build(
+        path=write_from(tmp_path, private_base), version="1", labels=labels,
+        network_mode="none", auth_config={registry.host: registry.auth_config},
+    )  # fmt: skip
+    image = await stream
+    built.append(image)
+    assert stream.session is None  # in X-Registry-Config, as the classic builder takes them
+    assert (await image_files(docker, image))["built"] == b"built\n"
 
 
 async def test_from_a_private_registry_with_config_json(
@@ -497,3 +518,44 @@ async def test_a_rebuild_sends_only_what_changed(
         assert files["size"] == b"204804\t/ctx/data\n"
     assert sent[0] > 200 * 1024 * 1024  # the first build had all of it
     assert sent[1] < 1024 * 1024  # the rebuild only the changed file, and the listing
+
+
+@pytest.fixture
+async def podman(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """Podman's Docker-compatible service on a socket of this test's own (its own storage
+    too), stopped afterwards; its URL."""
+    if shutil.which("podman") is None:
+        unavailable("podman is not installed")
+    state = tmp_path_factory.mktemp("podman")
+    socket_path = state / "podman.sock"
+    proc = await asyncio.create_subprocess_exec(
+        "podman", f"--root={state / 'root'}", f"--runroot={state / 'run'}", "system",
+        "service", "--time=0", f"unix://{socket_path}",
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            if socket_path.exists() or proc.returncode is not None:
+                break
+            await asyncio.sleep(0.05)
+        if not socket_path.exists():
+            unavailable("podman system service did not start")
+        yield f"unix://{socket_path}"
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            await proc.wait()
+
+
+async def test_podman_is_refused_before_any_upload(podman: str, tmp_path: Path) -> None:
+    write(tmp_path, {"Dockerfile": f"FROM {TEST_IMAGE}\n"})
+    async with Docker(podman) as docker:
+        for kwargs in (
+            {"version": "2"},
+            {"version": "2", "secrets": {"a": "b"}},
+            {"version": "2", "outputs": [{"type": "local", "dest": str(tmp_path / "out")}]},
+        ):
+            with pytest.raises(NotSupported, match=r"needs BuildKit, and Podman Engine 4\.\d"):
+                await docker.images.build(path=tmp_path, **kwargs)  # type: ignore[arg-type]
+    assert not (tmp_path / "out").exists()
