@@ -363,6 +363,46 @@ async def test_local_and_tar_exports_match_the_docker_cli(
         assert "from-context.txt" in tar.getnames()
 
 
+async def test_the_context_we_send_is_the_docker_clis(
+    docker: Docker, buildx: dict[str, str], tmp_path: Path
+) -> None:
+    """``COPY . /`` of a context with a tricky ``.dockerignore``, exported: the same tree
+    as from the docker CLI's build."""
+    context = tmp_path / "ctx"
+    write(
+        context,
+        {
+            "Dockerfile": "FROM scratch\nCOPY . /\n",
+            ".dockerignore": "\n".join(
+                ["# comment", "*.log", "!important.log", "/build", "**/cache/**", "docs/*/",
+                 "!docs/keep/", "  spaced.txt  ", "Dockerfile", "a/../b.txt", "[xy].txt"]
+            ),
+            "app.py": "app\n",
+            "x.log": "no\n",
+            "important.log": "yes\n",
+            "build/out": "no\n",
+            "src/cache/blob": "no\n",
+            "src/cache.txt": "yes\n",
+            "docs/drop/page": "no\n",
+            "docs/keep/page": "yes\n",
+            "docs/top.md": "yes\n",
+            "spaced.txt": "no\n",
+            "b.txt": "no\n",
+            "x.txt": "no\n",
+            "z.txt": "yes\n",
+        },
+    )  # fmt: skip
+    (context / "empty-dir").mkdir()
+    (context / "src" / "link").symlink_to("../app.py")
+    await asyncio.to_thread(cli_build, buildx, context, f"type=local,dest={tmp_path / 'cli'}")
+    await docker.images.build(
+        path=context, version="2", outputs=[{"type": "local", "dest": tmp_path / "ours"}]
+    )
+    ours = tree(tmp_path / "ours")
+    assert ours == tree(tmp_path / "cli")
+    assert "important.log" in ours and "x.log" not in ours and "Dockerfile" not in ours
+
+
 async def test_outputs_are_checked_before_anything_is_sent(docker: Docker, tmp_path: Path) -> None:
     write(tmp_path, {"Dockerfile": f"FROM {TEST_IMAGE}\n", "file": "x"})
     bad: list[Any] = [
@@ -529,7 +569,8 @@ async def podman(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]
     state = tmp_path_factory.mktemp("podman")
     socket_path = state / "podman.sock"
     proc = await asyncio.create_subprocess_exec(
-        "podman", f"--root={state / 'root'}", f"--runroot={state / 'run'}", "system",
+        "podman", f"--root={state / 'root'}", f"--runroot={state / 'run'}",
+        "--storage-driver=vfs", "system",
         "service", "--time=0", f"unix://{socket_path}",
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
