@@ -892,6 +892,8 @@ class ImageManager(Manager):
 
         async def finish(log: builtins.list[dict[str, Any]]) -> Image:
             if export is not None:
+                if session is not None:
+                    await session.close()  # its connection too, before we return
                 return None  # type: ignore[return-value]  # files, not an image
             image_id = _built_id(log)
             if image_id is None:

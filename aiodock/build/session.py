@@ -747,20 +747,20 @@ class BuildSession:
 
     def abort(self) -> None:
         """Stop serving and close the connection at once (safe to call twice)."""
-        task, self._task = self._task, None
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
-        if task is not None:
-            task.cancel()
+        if self._task is not None:
+            self._task.cancel()
 
     async def close(self) -> None:
-        """Stop serving, close the connection, and wait for the serving task to end."""
-        task = self._task
+        """Stop serving, close the connection, and wait until both are done."""
         self.abort()
+        task, self._task = self._task, None
         if task is not None:
             with suppress(asyncio.CancelledError):
                 await task
+        await asyncio.sleep(0)  # the socket closes on the loop's next turn
 
 
 class _SessionBound:

@@ -27,7 +27,7 @@ from aiodock import BuildError, Docker, InvalidArgument, NotSupported
 from aiodock.build.buildkit import StatusResponse
 from aiodock.images import Image
 
-from ..conftest import TEST_IMAGE, unavailable
+from ..conftest import TEST_IMAGE, open_fds, unavailable
 from .registry import LocalRegistry, install_credential_helper
 from .test_build import image_files, remove_image, write
 
@@ -258,6 +258,52 @@ async def test_context_over_the_session_honours_dockerignore(
         "src/a/c.txt": b"kept\n",
         "weird name [1].txt": b"kept\n",
     }
+
+
+async def test_leaving_a_build_mid_transfer_closes_the_session(
+    docker: Docker, tmp_path: Path, labels: dict[str, str]
+) -> None:
+    context = tmp_path / "ctx"
+    (context / "data").mkdir(parents=True)
+    for index in range(20):
+        (context / "data" / f"blob{index:02d}.bin").write_bytes(os.urandom(4 * 1024 * 1024))
+    (context / "Dockerfile").write_text(REBUILD_DOCKERFILE)
+    (context / "version.txt").write_text(secrets.token_hex(8))
+    assert await docker.ping()
+    fds = open_fds()
+    stream = docker.images.build(path=context, version="2", labels=labels, network_mode="none")
+    async with stream:
+        async for item in stream:
+            aux = item.get("aux")
+            if isinstance(aux, StatusResponse) and any(
+                "build context" in vertex.name for vertex in aux.vertexes
+            ):
+                break  # the context is being sent
+    session = stream.session
+    assert session is not None and 0 < session.bytes_sent < 80 * 1024 * 1024
+    await asyncio.sleep(0.2)  # the serving task ends
+    # The session's connection is closed, and so is the build's (left mid-stream).
+    assert open_fds() <= fds
+    assert session._conn is None and (session._task is None or session._task.done())
+    sent = session.bytes_sent
+    await asyncio.sleep(0.5)
+    assert session.bytes_sent == sent  # nothing more is sent once left
+    assert (await docker.version())["ApiVersion"]  # the client goes on
+
+
+async def test_sessions_release_their_connections(
+    docker: Docker, tmp_path: Path, labels: dict[str, str], built: list[Image]
+) -> None:
+    write(tmp_path / "ctx", {"Dockerfile": IGNORE_DOCKERFILE, "file": "x"})
+    assert await docker.ping()
+    fds = open_fds()
+    for _ in range(3):
+        built.append(await docker.images.build(path=tmp_path / "ctx", version="2", labels=labels))
+        await docker.images.build(
+            path=tmp_path / "ctx", version="2", outputs=[{"type": "local", "dest": tmp_path / "o"}]
+        )
+    assert open_fds() == fds
+    assert (tmp_path / "o" / "ctx" / "file").read_text() == "x"
 
 
 async def test_a_dockerfile_outside_the_context(
