@@ -312,8 +312,7 @@ class BuildSession:
     async def start(self) -> None:
         """Open ``/session`` and serve it in the background."""
         try:
-            import h2.config
-            import h2.connection
+            import h2  # noqa: F401
         except ImportError:
             raise DockerError(
                 "build sessions (secrets, SSH, registry logins, the context, exports) need "
@@ -325,10 +324,18 @@ class BuildSession:
             ("X-Docker-Expose-Session-Sharedkey", self.shared_key),
             *(("X-Docker-Expose-Session-Grpc-Method", method) for method in self.methods()),
         ]
-        self._conn = await hijack(
+        conn = await hijack(
             self._docker, "POST", "/session", upgrade_to="h2c", headers=headers,
             what="build session",
         )  # fmt: skip
+        self.serve_on(conn)
+
+    def serve_on(self, conn: HijackedConnection) -> None:
+        """Serve HTTP/2 on an upgraded connection, in the background."""
+        import h2.config
+        import h2.connection
+
+        self._conn = conn
         config = h2.config.H2Configuration(client_side=False, header_encoding=None)
         self._h2 = h2.connection.H2Connection(config=config)
         self._h2.initiate_connection()
