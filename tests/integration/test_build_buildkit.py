@@ -73,6 +73,23 @@ def docker_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
+async def build_cache_ids(docker: Docker) -> set[str]:
+    return {record["ID"] for record in (await docker.df()).get("BuildCache") or ()}
+
+
+@pytest.fixture
+async def drop_context_copies(docker: Docker) -> AsyncIterator[None]:
+    """Remove the daemon's copies of the contexts this test sent (BuildKit keeps them as
+    build cache, to send less next time): the large ones would pile up on the shared
+    daemon otherwise."""
+    before = await build_cache_ids(docker)
+    yield
+    for record in (await docker.df()).get("BuildCache") or ():
+        if record["ID"] not in before and record.get("Type") == "source.local":
+            if not record.get("InUse"):
+                await docker.images.prune_builds(filters={"id": record["ID"]})
+
+
 def vertexes(log: list[dict[str, Any]]) -> list[Any]:
     return [
         vertex
@@ -261,7 +278,7 @@ async def test_context_over_the_session_honours_dockerignore(
 
 
 async def test_leaving_a_build_mid_transfer_closes_the_session(
-    docker: Docker, tmp_path: Path, labels: dict[str, str]
+    docker: Docker, tmp_path: Path, labels: dict[str, str], drop_context_copies: None
 ) -> None:
     context = tmp_path / "ctx"
     (context / "data").mkdir(parents=True)
@@ -584,7 +601,11 @@ RUN --mount=type=bind,target=/ctx cat /ctx/version.txt > /version && du -sk /ctx
 
 
 async def test_a_rebuild_sends_only_what_changed(
-    docker: Docker, tmp_path: Path, labels: dict[str, str], built: list[Image]
+    docker: Docker,
+    tmp_path: Path,
+    labels: dict[str, str],
+    built: list[Image],
+    drop_context_copies: None,
 ) -> None:
     context = tmp_path / "ctx"
     (context / "data").mkdir(parents=True)
