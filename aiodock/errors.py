@@ -171,6 +171,11 @@ class BuildError(DockerError):
         self.build_log = build_log
 
 
+class NotSupported(DockerError):
+    """The engine cannot do what was asked (a BuildKit feature on Podman, say); the
+    message names the engine and its version. Raised before anything is sent for it."""
+
+
 class CredentialError(DockerError):
     """A credential helper failed, or the docker configuration cannot be read."""
 

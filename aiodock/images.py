@@ -6,21 +6,48 @@ Progress operations (pull, push, build, load, import) return a
 over it for the daemon's progress objects. An error object in the stream raises
 :class:`~aiodock.errors.BuildError` (builds) or :class:`~aiodock.errors.APIError`.
 What a build sends and reads (its parameters, :class:`BuildStream`) is in
-:mod:`aiodock.image_build`.
+:mod:`aiodock.build.request`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import builtins
-import json
 import os
 import re
 from collections.abc import AsyncIterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
-from .auth import auth_header_for, registry_config_header
-from .build import dockerfile_context, iter_file, prepare_context, tar_chunks
+from .auth import (
+    auth_header_for,
+    normalize_registry,
+    registry_config_header,
+    resolve_auth,
+)
+from .build.context import dockerfile_context, iter_file, prepare_context, tar_chunks
+from .build.request import (
+    CLIENT_SESSION,
+    BuildStream,
+    _build_error,
+    _buildkit_feature,
+    _built_id,
+    _cache_from,
+    _container_limits,
+    _export_target,
+    _have_h2,
+    _outputs_param,
+    _registry_auths,
+    _session_dirs,
+    _tags,
+)
+from .build.session import (
+    BuildSession,
+    SecretSource,
+    SyncedDir,
+    check_secrets,
+    check_ssh_agents,
+)
+from .build.support import require_buildkit
 from .byte_stream import ByteStream
 from .container_config import _extra_hosts
 from .errors import (
@@ -29,16 +56,8 @@ from .errors import (
     ImageNotFound,
     InvalidArgument,
 )
-from .image_build import (
-    BuildStream,
-    _build_error,
-    _built_id,
-    _container_limits,
-    _tags,
-)
 from .reference import parse_reference, split_tag
 from .resource import Manager, Resource, path_id
-from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .shapes import ImageConfig
 from .streams import ProgressStream
 from .transport import ByteSource
@@ -643,7 +662,7 @@ class ImageManager(Manager):
         rm: bool = True,
         forcerm: bool = False,
         quiet: bool = False,
-        cache_from: Sequence[str] | None = None,
+        cache_from: Sequence[str | Mapping[str, str]] | None = None,
         extra_hosts: Mapping[str, str] | Sequence[str] | None = None,
         platform: str | None = None,
         shm_size: int | str | None = None,
@@ -655,6 +674,9 @@ class ImageManager(Manager):
         version: Literal["1", "2"] | None = None,
         secrets: Mapping[str, SecretSource] | None = None,
         ssh: Mapping[str, str | os.PathLike[str]] | None = None,
+        auth_config: Mapping[str, Mapping[str, str]] | None = None,
+        outputs: Sequence[Mapping[str, Any]] | None = None,
+        context_transfer: Literal["session", "tar"] | None = None,
     ) -> BuildStream:
         """Build an image (``docker build``). ``await`` gives the :class:`Image`;
         ``async for`` gives the progress objects. A failed build raises
@@ -679,7 +701,23 @@ class ImageManager(Manager):
         ``RUN --mount=type=secret,id=...`` steps over a build session, never sent with the
         context; ``ssh`` (``{"default": os.environ["SSH_AUTH_SOCK"]}``: agent ids and their
         sockets) forwards local SSH agents to ``RUN --mount=type=ssh`` steps the same way.
-        Both need ``aiodock[buildkit]``.
+
+        ``auth_config`` (``{"registry:5000": {"username": ..., "password": ...}}``) gives
+        registry logins for the build's own pulls (``FROM``, ``cache_from``), before those
+        ``login`` remembered and the docker configuration (credential helpers included);
+        BuildKit asks for them over the session, the classic builder gets them all in
+        ``X-Registry-Config``. With BuildKit a ``path`` context goes over the session too,
+        as the docker CLI sends it: BuildKit asks for the files it lacks, so a rebuild
+        sends only what changed (``context_transfer="tar"`` uploads the tar instead).
+        ``outputs=[{"type": "local", "dest": DIR}]`` writes the built stage's files to
+        ``DIR``, ``[{"type": "tar", "dest": FILE}]`` its tar (``FILE`` a path or a binary
+        file); ``await`` then gives ``None``, as no image is made. Other entries (``type``
+        and the exporter's attributes) pass to BuildKit as they are.
+
+        The build session needs ``aiodock[buildkit]``; without it a plain ``version="2"``
+        build uploads its context as a tar. ``version="2"``, ``secrets``, ``ssh`` and
+        ``outputs`` raise :class:`~aiodock.errors.NotSupported` on an engine without
+        BuildKit (Podman, BuildKit turned off), before anything is sent.
         """
         docker = self._docker
         sources = [
@@ -708,25 +746,39 @@ class ImageManager(Manager):
             "version": version,
             "buildargs": string_map(buildargs, "buildargs"),
             "labels": string_map(labels, "labels"),
-            "cachefrom": json.dumps(list(cache_from)) if cache_from else None,
+            "cachefrom": _cache_from(cache_from),
             "extrahosts": None if extra_hosts is None else _extra_hosts(extra_hosts, "extra_hosts"),
             "shmsize": parse_bytes(shm_size, name="shm_size") if shm_size is not None else None,
         }
         if version not in (None, "1", "2"):
             raise InvalidArgument(f'version: {version!r} is not "1" (classic) or "2" (BuildKit)')
         params.update(_container_limits(container_limits))
-        session: BuildSession | None = None
-        if secrets or ssh:
-            if version != "2":
-                raise InvalidArgument('secrets and ssh need BuildKit (version="2")')
-            session = BuildSession(
-                docker, check_secrets(secrets or {}), check_ssh_agents(ssh or {})
+        export = _export_target(outputs)
+        if (secrets or ssh or outputs or context_transfer == "session") and version != "2":
+            raise InvalidArgument(
+                'secrets, ssh, outputs and context_transfer="session" need BuildKit (version="2")'
             )
+        if context_transfer not in (None, "session", "tar"):
+            raise InvalidArgument('context_transfer: expected "session" or "tar"')
+        if context_transfer == "session" and path is None:
+            raise InvalidArgument('context_transfer="session" needs a path context')
+        checked_secrets = check_secrets(secrets or {})
+        checked_ssh = check_ssh_agents(ssh or {})
+        given_auth = _registry_auths(auth_config)
+        if outputs:
+            params["outputs"] = _outputs_param(outputs)
+        need_session = bool(secrets or ssh or export or context_transfer == "session")
+        use_session = version == "2" and (need_session or _have_h2())
         body: Any = None
+        dirs: dict[str, SyncedDir] = {}
         if path is not None:
             context = prepare_context(path, dockerfile)
-            params["dockerfile"] = context.dockerfile
-            body = tar_chunks(context, gzip=gzip)
+            if use_session and context_transfer != "tar":
+                dirs, params["dockerfile"] = _session_dirs(context.root, dockerfile)
+                params["remote"] = CLIENT_SESSION
+            else:
+                params["dockerfile"] = context.dockerfile
+                body = tar_chunks(context, gzip=gzip)
         else:
             if dockerfile is not None:
                 params["dockerfile"] = os.fspath(dockerfile)
@@ -742,12 +794,32 @@ class ImageManager(Manager):
         if encoding:
             headers["Content-Encoding"] = encoding
 
+        async def credentials(host: str) -> tuple[str, str] | None:
+            key = normalize_registry(host)
+            auth = given_auth.get(key) or await resolve_auth(key, docker=docker)
+            if auth is None:
+                return None
+            if auth.identitytoken:
+                return "", auth.identitytoken
+            return auth.username, auth.password
+
+        session: BuildSession | None = None
+        if use_session:
+            session = BuildSession(
+                docker, checked_secrets, checked_ssh, credentials=credentials, dirs=dirs,
+                export=export,
+            )  # fmt: skip
+        stream: BuildStream
+
         async def opener() -> ByteSource:
-            config = await registry_config_header(docker)
+            if version == "2":
+                await require_buildkit(docker, _buildkit_feature(secrets, ssh, outputs))
+            config = await registry_config_header(docker, given_auth)
             if config is not None:
                 headers["X-Registry-Config"] = config
             if session is None:
                 return await self._post_build(params, body, headers)
+            stream.session = session
             await session.start()
             params["session"] = session.id
             try:
@@ -758,12 +830,28 @@ class ImageManager(Manager):
             return session.bind(resp)
 
         async def finish(log: builtins.list[dict[str, Any]]) -> Image:
+            if export is not None:
+                if session is not None:
+                    await session.close()  # its connection too, before we return
+                return None  # type: ignore[return-value]  # files, not an image
             image_id = _built_id(log)
             if image_id is None:
                 raise BuildError("the build finished without reporting an image id", log)
             return await self.get(image_id)
 
-        return BuildStream(docker, opener, "build", finish, _build_error)
+        def error(item: dict[str, Any], log: builtins.list[dict[str, Any]]) -> Exception:
+            failed = _build_error(item, log)
+            hosts = sorted(session.hosts_without_credentials) if session is not None else []
+            if hosts and isinstance(failed, BuildError) and "401" in failed.reason:
+                failed = BuildError(
+                    f"{failed.reason} (no credentials for {', '.join(hosts)}: pass "
+                    "auth_config, log in with docker.login, or add them to config.json)",
+                    log,
+                )
+            return failed
+
+        stream = BuildStream(docker, opener, "build", finish, error)
+        return stream
 
     async def _post_build(
         self, params: dict[str, Any], body: Any, headers: dict[str, str]
