@@ -20,39 +20,18 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
 from .auth import (
     auth_header_for,
-    normalize_registry,
-    registry_config_header,
-    resolve_auth,
 )
-from .build.context import dockerfile_context, iter_file, prepare_context, tar_chunks
+from .build.context import iter_file
 from .build.request import (
-    CLIENT_SESSION,
     BuildStream,
-    _build_error,
-    _buildkit_feature,
-    _built_id,
-    _cache_from,
-    _container_limits,
-    _export_target,
-    _have_h2,
-    _outputs_param,
-    _registry_auths,
-    _session_dirs,
-    _tags,
+    PreparedBuild,
 )
 from .build.session import (
-    BuildSession,
     SecretSource,
-    SyncedDir,
-    check_secrets,
-    check_ssh_agents,
 )
-from .build.support import require_buildkit
 from .byte_stream import ByteStream
-from .container_config import _extra_hosts
 from .errors import (
     APIError,
-    BuildError,
     ImageNotFound,
     InvalidArgument,
 )
@@ -61,7 +40,7 @@ from .resource import Manager, Resource, path_id
 from .shapes import ImageConfig
 from .streams import ProgressStream
 from .transport import ByteSource
-from .utils import Filters, encode_filters, parse_bytes, string_map
+from .utils import Filters, encode_filters, parse_bytes
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -719,147 +698,39 @@ class ImageManager(Manager):
         ``outputs`` raise :class:`~aiodock.errors.NotSupported` on an engine without
         BuildKit (Podman, BuildKit turned off), before anything is sent.
         """
-        docker = self._docker
-        sources = [
-            path is not None,
-            fileobj is not None and custom_context is False,
-            custom_context is not False,
-            remote is not None,
-        ]
-        if sum(sources) != 1:
-            raise InvalidArgument(
-                "build: pass exactly one of path, fileobj, custom_context and remote"
-            )
-        params: dict[str, Any] = {
-            "t": _tags(tag),
-            "remote": remote,
-            "q": quiet,
-            "nocache": nocache,
-            "pull": pull or None,
-            "rm": rm,
-            "forcerm": forcerm,
-            "target": target,
-            "platform": platform,
-            "networkmode": network_mode,
-            "isolation": isolation,
-            "squash": squash,
-            "version": version,
-            "buildargs": string_map(buildargs, "buildargs"),
-            "labels": string_map(labels, "labels"),
-            "cachefrom": _cache_from(cache_from),
-            "extrahosts": None if extra_hosts is None else _extra_hosts(extra_hosts, "extra_hosts"),
-            "shmsize": parse_bytes(shm_size, name="shm_size") if shm_size is not None else None,
-        }
-        if version not in (None, "1", "2"):
-            raise InvalidArgument(f'version: {version!r} is not "1" (classic) or "2" (BuildKit)')
-        params.update(_container_limits(container_limits))
-        export = _export_target(outputs)
-        if (secrets or ssh or outputs or context_transfer == "session") and version != "2":
-            raise InvalidArgument(
-                'secrets, ssh, outputs and context_transfer="session" need BuildKit (version="2")'
-            )
-        if context_transfer not in (None, "session", "tar"):
-            raise InvalidArgument('context_transfer: expected "session" or "tar"')
-        if context_transfer == "session" and path is None:
-            raise InvalidArgument('context_transfer="session" needs a path context')
-        checked_secrets = check_secrets(secrets or {})
-        checked_ssh = check_ssh_agents(ssh or {})
-        given_auth = _registry_auths(auth_config)
-        if outputs:
-            params["outputs"] = _outputs_param(outputs)
-        need_session = bool(secrets or ssh or export or context_transfer == "session")
-        use_session = version == "2" and (need_session or _have_h2())
-        body: Any = None
-        dirs: dict[str, SyncedDir] = {}
-        if path is not None:
-            context = prepare_context(path, dockerfile)
-            if use_session and context_transfer != "tar":
-                dirs, params["dockerfile"] = _session_dirs(context.root, dockerfile)
-                params["remote"] = CLIENT_SESSION
-            else:
-                params["dockerfile"] = context.dockerfile
-                body = tar_chunks(context, gzip=gzip)
-        else:
-            if dockerfile is not None:
-                params["dockerfile"] = os.fspath(dockerfile)
-            if custom_context is True:
-                if fileobj is None:
-                    raise InvalidArgument("custom_context=True needs the tar in fileobj")
-                body = iter_file(fileobj, name="fileobj")
-            elif custom_context is not False:
-                body = iter_file(custom_context, name="custom_context")
-            elif fileobj is not None:
-                body = dockerfile_context(fileobj)
-        headers = {"Content-Type": "application/x-tar"}
-        if encoding:
-            headers["Content-Encoding"] = encoding
-
-        async def credentials(host: str) -> tuple[str, str] | None:
-            key = normalize_registry(host)
-            auth = given_auth.get(key) or await resolve_auth(key, docker=docker)
-            if auth is None:
-                return None
-            if auth.identitytoken:
-                return "", auth.identitytoken
-            return auth.username, auth.password
-
-        session: BuildSession | None = None
-        if use_session:
-            session = BuildSession(
-                docker, checked_secrets, checked_ssh, credentials=credentials, dirs=dirs,
-                export=export,
-            )  # fmt: skip
-        stream: BuildStream
-
-        async def opener() -> ByteSource:
-            if version == "2":
-                await require_buildkit(docker, _buildkit_feature(secrets, ssh, outputs))
-            config = await registry_config_header(docker, given_auth)
-            if config is not None:
-                headers["X-Registry-Config"] = config
-            if session is None:
-                return await self._post_build(params, body, headers)
-            stream.session = session
-            await session.start()
-            params["session"] = session.id
-            try:
-                resp = await self._post_build(params, body, headers)
-            except BaseException:
-                session.abort()
-                raise
-            return session.bind(resp)
-
-        async def finish(log: builtins.list[dict[str, Any]]) -> Image:
-            if export is not None:
-                if session is not None:
-                    await session.close()  # its connection too, before we return
-                return None  # type: ignore[return-value]  # files, not an image
-            image_id = _built_id(log)
-            if image_id is None:
-                raise BuildError("the build finished without reporting an image id", log)
-            return await self.get(image_id)
-
-        def error(item: dict[str, Any], log: builtins.list[dict[str, Any]]) -> Exception:
-            failed = _build_error(item, log)
-            hosts = sorted(session.hosts_without_credentials) if session is not None else []
-            if hosts and isinstance(failed, BuildError) and "401" in failed.reason:
-                failed = BuildError(
-                    f"{failed.reason} (no credentials for {', '.join(hosts)}: pass "
-                    "auth_config, log in with docker.login, or add them to config.json)",
-                    log,
-                )
-            return failed
-
-        stream = BuildStream(docker, opener, "build", finish, error)
-        return stream
-
-    async def _post_build(
-        self, params: dict[str, Any], body: Any, headers: dict[str, str]
-    ) -> ByteSource:
-        return await self._docker.transport.request(
-            "POST", "/build", params=params, data=body, headers=headers, stream=True,
-            timeout=None,
-        )  # fmt: skip
+        prepared = PreparedBuild.of(
+            path=path,
+            fileobj=fileobj,
+            custom_context=custom_context,
+            remote=remote,
+            tag=tag,
+            dockerfile=dockerfile,
+            buildargs=buildargs,
+            target=target,
+            labels=labels,
+            network_mode=network_mode,
+            pull=pull,
+            nocache=nocache,
+            rm=rm,
+            forcerm=forcerm,
+            quiet=quiet,
+            cache_from=cache_from,
+            extra_hosts=extra_hosts,
+            platform=platform,
+            shm_size=shm_size,
+            container_limits=container_limits,
+            squash=squash,
+            isolation=isolation,
+            encoding=encoding,
+            gzip=gzip,
+            version=version,
+            secrets=secrets,
+            ssh=ssh,
+            auth_config=auth_config,
+            outputs=outputs,
+            context_transfer=context_transfer,
+        )
+        return prepared.stream(self._docker, self.get)
 
 
 def _header_from(auth_config: Mapping[str, str]) -> str:

@@ -10,22 +10,35 @@ import importlib.util
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import IO, TYPE_CHECKING, Any, Final, cast
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast
 
-from ..auth import AuthConfig, normalize_registry
+from ..auth import AuthConfig, normalize_registry, registry_config_header, resolve_auth
+from ..container_config import _extra_hosts
 from ..errors import BuildError, InvalidArgument, StreamDecodeError
 from ..reference import parse_reference
 from ..streams import ProgressStream
-from ..utils import parse_bytes
+from ..utils import parse_bytes, string_map
 from .buildkit import decode_trace
+from .context import dockerfile_context, iter_file, prepare_context, tar_chunks
 from .dockerignore import PatternMatcher, read_dockerignore
-from .session import BuildSession, ExportTarget, SyncedDir
+from .session import (
+    BuildSession,
+    ExportTarget,
+    SecretSource,
+    SyncedDir,
+    check_secrets,
+    check_ssh_agents,
+)
+from .support import require_buildkit
 
 if TYPE_CHECKING:
-    from ..images import Image  # noqa: F401 (the result type of BuildStream, named in a string)
+    from ..client import Docker
+    from ..images import Image, ImageSource
+    from ..transport import ByteSource
 
-__all__ = ["BuildStream"]
+__all__ = ["BuildStream", "PreparedBuild"]
 
 _CONTAINER_LIMITS: Final = ("memory", "memswap", "cpushares", "cpusetcpus", "cpuperiod", "cpuquota")
 _BUILT = re.compile(r"^Successfully built ([0-9a-f]+)\s*$")
@@ -224,3 +237,207 @@ def _buildkit_feature(secrets: Any, ssh: Any, outputs: Any) -> str:
     named = (("secrets", secrets), ("ssh", ssh), ("outputs", outputs))
     asked = [name for name, value in named if value]
     return ("a build with " + ", ".join(asked)) if asked else 'a version="2" build'
+
+
+@dataclass
+class PreparedBuild:
+    """A build request checked and made, not yet sent: its query, body and headers, and
+    what its session (if any) serves."""
+
+    params: dict[str, Any]
+    body: Any
+    headers: dict[str, str]
+    dirs: dict[str, SyncedDir]
+    export: ExportTarget | None
+    use_session: bool
+    given_auth: dict[str, AuthConfig]
+    secrets: dict[str, Any]
+    ssh: dict[str, Any]
+    buildkit: bool
+    feature: str
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        fileobj: str | bytes | IO[Any] | None = None,
+        custom_context: bool | ImageSource = False,
+        remote: str | None = None,
+        tag: str | Sequence[str] | None = None,
+        dockerfile: str | os.PathLike[str] | None = None,
+        buildargs: Mapping[str, str] | None = None,
+        target: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        network_mode: str | None = None,
+        pull: bool = False,
+        nocache: bool = False,
+        rm: bool = True,
+        forcerm: bool = False,
+        quiet: bool = False,
+        cache_from: Sequence[str | Mapping[str, str]] | None = None,
+        extra_hosts: Mapping[str, str] | Sequence[str] | None = None,
+        platform: str | None = None,
+        shm_size: int | str | None = None,
+        container_limits: Mapping[str, int | str] | None = None,
+        squash: bool | None = None,
+        isolation: str | None = None,
+        encoding: str | None = None,
+        gzip: bool = False,
+        version: Literal["1", "2"] | None = None,
+        secrets: Mapping[str, SecretSource] | None = None,
+        ssh: Mapping[str, str | os.PathLike[str]] | None = None,
+        auth_config: Mapping[str, Mapping[str, str]] | None = None,
+        outputs: Sequence[Mapping[str, Any]] | None = None,
+        context_transfer: Literal["session", "tar"] | None = None,
+    ) -> PreparedBuild:
+        """Check ``images.build()``'s arguments and make the request's parts (nothing is
+        sent yet)."""
+        sources = [
+            path is not None,
+            fileobj is not None and custom_context is False,
+            custom_context is not False,
+            remote is not None,
+        ]
+        if sum(sources) != 1:
+            raise InvalidArgument(
+                "build: pass exactly one of path, fileobj, custom_context and remote"
+            )
+        params: dict[str, Any] = {
+            "t": _tags(tag),
+            "remote": remote,
+            "q": quiet,
+            "nocache": nocache,
+            "pull": pull or None,
+            "rm": rm,
+            "forcerm": forcerm,
+            "target": target,
+            "platform": platform,
+            "networkmode": network_mode,
+            "isolation": isolation,
+            "squash": squash,
+            "version": version,
+            "buildargs": string_map(buildargs, "buildargs"),
+            "labels": string_map(labels, "labels"),
+            "cachefrom": _cache_from(cache_from),
+            "extrahosts": None if extra_hosts is None else _extra_hosts(extra_hosts, "extra_hosts"),
+            "shmsize": parse_bytes(shm_size, name="shm_size") if shm_size is not None else None,
+        }
+        if version not in (None, "1", "2"):
+            raise InvalidArgument(f'version: {version!r} is not "1" (classic) or "2" (BuildKit)')
+        params.update(_container_limits(container_limits))
+        export = _export_target(outputs)
+        if (secrets or ssh or outputs or context_transfer == "session") and version != "2":
+            raise InvalidArgument(
+                'secrets, ssh, outputs and context_transfer="session" need BuildKit (version="2")'
+            )
+        if context_transfer not in (None, "session", "tar"):
+            raise InvalidArgument('context_transfer: expected "session" or "tar"')
+        if context_transfer == "session" and path is None:
+            raise InvalidArgument('context_transfer="session" needs a path context')
+        checked_secrets = check_secrets(secrets or {})
+        checked_ssh = check_ssh_agents(ssh or {})
+        given_auth = _registry_auths(auth_config)
+        if outputs:
+            params["outputs"] = _outputs_param(outputs)
+        need_session = bool(secrets or ssh or export or context_transfer == "session")
+        use_session = version == "2" and (need_session or _have_h2())
+        body: Any = None
+        dirs: dict[str, SyncedDir] = {}
+        if path is not None:
+            context = prepare_context(path, dockerfile)
+            if use_session and context_transfer != "tar":
+                dirs, params["dockerfile"] = _session_dirs(context.root, dockerfile)
+                params["remote"] = CLIENT_SESSION
+            else:
+                params["dockerfile"] = context.dockerfile
+                body = tar_chunks(context, gzip=gzip)
+        else:
+            if dockerfile is not None:
+                params["dockerfile"] = os.fspath(dockerfile)
+            if custom_context is True:
+                if fileobj is None:
+                    raise InvalidArgument("custom_context=True needs the tar in fileobj")
+                body = iter_file(fileobj, name="fileobj")
+            elif custom_context is not False:
+                body = iter_file(custom_context, name="custom_context")
+            elif fileobj is not None:
+                body = dockerfile_context(fileobj)
+        headers = {"Content-Type": "application/x-tar"}
+        if encoding:
+            headers["Content-Encoding"] = encoding
+
+        return cls(
+            params=params, body=body, headers=headers, dirs=dirs, export=export,
+            use_session=use_session, given_auth=given_auth, secrets=checked_secrets,
+            ssh=checked_ssh, buildkit=version == "2",
+            feature=_buildkit_feature(secrets, ssh, outputs),
+        )  # fmt: skip
+
+    def stream(self, docker: Docker, get_image: Callable[[str], Awaitable[Image]]) -> BuildStream:
+        """Start the build when the stream is first read (``get_image`` makes the result)."""
+
+        async def credentials(host: str) -> tuple[str, str] | None:
+            key = normalize_registry(host)
+            auth = self.given_auth.get(key) or await resolve_auth(key, docker=docker)
+            if auth is None:
+                return None
+            if auth.identitytoken:
+                return "", auth.identitytoken
+            return auth.username, auth.password
+
+        session: BuildSession | None = None
+        if self.use_session:
+            session = BuildSession(
+                docker, self.secrets, self.ssh, credentials=credentials, dirs=self.dirs,
+                export=self.export,
+            )  # fmt: skip
+        stream: BuildStream
+
+        async def opener() -> ByteSource:
+            if self.buildkit:
+                await require_buildkit(docker, self.feature)
+            config = await registry_config_header(docker, self.given_auth)
+            if config is not None:
+                self.headers["X-Registry-Config"] = config
+            if session is None:
+                return await self._post(docker)
+            stream.session = session
+            await session.start()
+            self.params["session"] = session.id
+            try:
+                resp = await self._post(docker)
+            except BaseException:
+                session.abort()
+                raise
+            return session.bind(resp)
+
+        async def finish(log: list[dict[str, Any]]) -> Image:
+            if self.export is not None:
+                if session is not None:
+                    await session.close()  # its connection too, before we return
+                return None  # type: ignore[return-value]  # files, not an image
+            image_id = _built_id(log)
+            if image_id is None:
+                raise BuildError("the build finished without reporting an image id", log)
+            return await get_image(image_id)
+
+        def error(item: dict[str, Any], log: list[dict[str, Any]]) -> Exception:
+            failed = _build_error(item, log)
+            hosts = sorted(session.hosts_without_credentials) if session is not None else []
+            if hosts and isinstance(failed, BuildError) and "401" in failed.reason:
+                failed = BuildError(
+                    f"{failed.reason} (no credentials for {', '.join(hosts)}: pass "
+                    "auth_config, log in with docker.login, or add them to config.json)",
+                    log,
+                )
+            return failed
+
+        stream = BuildStream(docker, opener, "build", finish, error)
+        return stream
+
+    async def _post(self, docker: Docker) -> ByteSource:
+        return await docker.transport.request(
+            "POST", "/build", params=self.params, data=self.body, headers=self.headers,
+            stream=True, timeout=None,
+        )  # fmt: skip

@@ -197,6 +197,7 @@ class Transport:
             return self._api_version
         if self._version_lock is None:
             self._version_lock = asyncio.Lock()
+        await self.dialer.ready()  # outside the lock: waiters share one tunnel attempt
         async with self._version_lock:
             if self._api_version is None:
                 await self.ping()
@@ -249,6 +250,8 @@ class Transport:
         own errors and cancellation are returned unchanged)."""
         if isinstance(exc, (DockerError, asyncio.CancelledError)):
             return exc
+        if isinstance(exc.__cause__, DockerError):  # ours, wrapped by aiohttp on the way up
+            return exc.__cause__
         display = self.address.display
         if isinstance(exc, (aiohttp.ServerTimeoutError, asyncio.TimeoutError)):
             return DockerTimeoutError(f"{what}: the daemon at {display} did not answer in time")

@@ -22,10 +22,10 @@ from aiodock.build.filesync import (
     tree_entries,
     unix_mode,
 )
+from aiodock.build.request import _cache_from
 from aiodock.build.session import _grpc_message, _grpc_payload, check_secrets
 from aiodock.build.support import buildkit_missing
 from aiodock.errors import DockerError, InvalidArgument
-from aiodock.images import _cache_from
 
 
 @given(
