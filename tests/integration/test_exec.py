@@ -381,6 +381,8 @@ class _TLSForwarder(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._daemon is not None:
             self._daemon.close()
+        if self._task is not None:
+            self._task.cancel()  # the client is gone: so is the daemon side
 
     async def _pump_from_daemon(self) -> None:
         reader, writer = await asyncio.open_unix_connection(DAEMON_SOCKET)
