@@ -47,6 +47,7 @@ from urllib.parse import unquote_plus
 
 from ..errors import DockerError, InvalidArgument
 from ..transport import Connection
+from ..transport.dial import connect_unix
 from .buildkit import proto_bytes, proto_fields, proto_varint
 from .dockerignore import PatternMatcher
 from .filesync import (
@@ -723,7 +724,7 @@ class BuildSession:
     async def _forward(self, call: _Call, socket_path: str) -> None:
         """Connect to the agent, then relay its answers to the build until it closes."""
         try:
-            reader, writer = await asyncio.open_unix_connection(socket_path)
+            reader, writer = await connect_unix(socket_path)
         except OSError as exc:
             self._finish(call, _UNAVAILABLE, f"cannot reach the SSH agent: {exc}")
             self._send()

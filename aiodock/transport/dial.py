@@ -1,4 +1,4 @@
-"""Dialling the daemon: the only code that opens sockets or builds SSL contexts.
+"""Dialling: the only code that opens sockets or builds SSL contexts.
 
 One :class:`Dialer` per client turns its :class:`~aiodock.transport.address.Address` into
 connections, for the aiohttp pool (:meth:`Dialer.connector`) and for connections of our
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .address import Address, TLSConfig
     from .ssh import SSHTunnel
 
-__all__ = ["Dialer", "probe_unix", "serve_unix", "ssl_context"]
+__all__ = ["Dialer", "connect_unix", "probe_unix", "serve_unix", "ssl_context"]
 
 P = TypeVar("P", bound=asyncio.BaseProtocol)
 
@@ -194,6 +194,12 @@ async def probe_unix(path: str) -> bool | None:
         return await protocol.answered
     finally:
         transport.close()
+
+
+async def connect_unix(path: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A stream connection to a local unix socket that is not the daemon's (an SSH agent
+    a build session relays to). Raises ``OSError``."""
+    return await asyncio.open_unix_connection(path)
 
 
 async def serve_unix(
