@@ -7,6 +7,7 @@ from .configs import Config
 from .connection import TLSConfig
 from .containers import Container
 from .decoders import Frame, StreamType
+from .engine import EngineInfo
 from .errors import (
     APIError,
     BadRequest,
@@ -25,6 +26,7 @@ from .errors import (
     InvalidArgument,
     NotFound,
     NotModified,
+    NotSupported,
     OutOfSequence,
     ServerError,
     ServiceNotConverged,
@@ -60,6 +62,7 @@ __all__ = [
     "DockerConnectionError",
     "DockerError",
     "DockerTimeoutError",
+    "EngineInfo",
     "Event",
     "ExecResult",
     "Forbidden",
@@ -72,6 +75,7 @@ __all__ = [
     "Node",
     "NotFound",
     "NotModified",
+    "NotSupported",
     "OutOfSequence",
     "Process",
     "Secret",

@@ -9,10 +9,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from . import __version__
 from .connection import Address, TLSConfig, parse_address
+from .engine import GATED_PREFIXES, EngineInfo, read_engine, unsupported
 from .errors import (
     APIError,
     DockerConnectionError,
@@ -114,6 +116,9 @@ class Docker(AsyncClosing):
         self._pinned_version = None if api_version in (None, "auto") else api_version
         self._api_version: str | None = self._pinned_version
         self._version_lock: asyncio.Lock | None = None
+        self._ping_headers: CIMultiDictProxy[str] | None = None
+        self._engine: EngineInfo | None = None
+        self._engine_lock: asyncio.Lock | None = None
         self._timeout = timeout
         self._connect_timeout = connect_timeout
         self._pool_size = pool_size
@@ -192,9 +197,7 @@ class Docker(AsyncClosing):
         return self._api_version
 
     async def _daemon_api_version(self) -> str:
-        async with await self._request("GET", "/_ping", versioned=False) as resp:
-            header = resp.headers.get("API-Version")
-            await resp.read()
+        header = (await self.ping_headers()).get("API-Version")
         if header:
             return header
         info = await self._json("GET", "/version", versioned=False)
@@ -205,6 +208,35 @@ class Docker(AsyncClosing):
         version = await self.negotiate_version()
         if version_tuple(version) < version_tuple(minimum):
             raise InvalidArgument(f"{feature} needs API {minimum}; the daemon speaks {version}")
+
+    async def ping_headers(self) -> CIMultiDictProxy[str]:
+        """The headers of a ``GET /_ping`` answer (``API-Version``, ``Builder-Version``,
+        ``Swarm``, Podman's ``Libpod-Api-Version``, ...), sent now."""
+        async with await self._request("GET", "/_ping", versioned=False) as resp:
+            await resp.read()
+        self._ping_headers = CIMultiDictProxy(CIMultiDict(resp.headers))
+        return self._ping_headers
+
+    async def engine(self, *, refresh: bool = False) -> EngineInfo:
+        """Which engine answers (Docker or Podman), its versions, default builder, swarm
+        state and platform. Read once (from the ``/_ping`` headers of the version
+        negotiation and ``GET /version``) and cached; ``refresh=True`` reads it again,
+        for instance after joining or leaving a swarm."""
+        if self._engine is not None and not refresh:
+            return self._engine
+        if self._engine_lock is None:
+            self._engine_lock = asyncio.Lock()
+        async with self._engine_lock:
+            if self._engine is None or refresh:
+                self._engine = await read_engine(self, fresh=refresh)
+        return self._engine
+
+    async def _check_capability(self, path: str) -> None:
+        """Raise :class:`NotSupported` before a request the engine cannot serve at all."""
+        headers = self._ping_headers or await self.ping_headers()
+        error = unsupported(headers, path)
+        if error is not None:
+            raise error
 
     # --- requests -----------------------------------------------------------------------
 
@@ -217,6 +249,8 @@ class Docker(AsyncClosing):
             await tunnel.start(self._connect_timeout)  # ssh:// daemons: before connecting
         if versioned:
             version = self._api_version or await self.negotiate_version()
+            if path.startswith(GATED_PREFIXES):
+                await self._check_capability(path)
             return self.address.base_url.with_path(f"/v{version}{path}", encoded=True)
         return self.address.base_url.with_path(path, encoded=True)
 
@@ -362,6 +396,7 @@ class Docker(AsyncClosing):
             resp.close()
             raise self.translate_error(exc, "GET /_ping") from exc
         resp.release()
+        self._ping_headers = CIMultiDictProxy(CIMultiDict(resp.headers))
         header = resp.headers.get("API-Version")
         if self._api_version is None and header:
             self._api_version = min(header, MAX_API_VERSION, key=version_tuple)
@@ -410,7 +445,9 @@ class Docker(AsyncClosing):
         """Prune stopped containers, unused networks and volumes, dangling images and build
         cache (leave any out with ``name=False``), like ``docker system prune``. ``filters``
         go to each; a name one of them does not accept raises before anything is removed.
-        Returns each daemon answer by type and the total ``SpaceReclaimed``."""
+        Returns each daemon answer by type and the total ``SpaceReclaimed``. Volumes go
+        as :meth:`VolumeManager.prune` sends them (named ones too); the build cache is
+        left out on engines that cannot prune it (Podman)."""
         common = ("until", "label", "label!")
         accepted = {
             "containers": common if containers else None,
@@ -430,6 +467,9 @@ class Docker(AsyncClosing):
                     encode_filters(filters, allowed=names)
                 except InvalidArgument as exc:
                     raise InvalidArgument(f"{kind} prune: {exc} (or pass {kind}=False)") from None
+        engine_headers = self._ping_headers or await self.ping_headers()
+        if build_cache and unsupported(engine_headers, "/build/prune"):
+            build_cache = False
         results: dict[str, Any] = {}
         if containers:
             results["containers"] = await self.containers.prune(filters)

@@ -60,11 +60,13 @@ from .utils import (
     Filters,
     QueryValue,
     TimeSpec,
+    console_size,
     encode_filters,
     parse_bytes,
     timeout_after,
     to_timestamp,
 )
+from .versions import adapt_create, check_body, require
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -245,7 +247,7 @@ def _labels(value: Any, name: str) -> dict[str, str]:
     return dict.fromkeys(_string_list(value, name), "")
 
 
-_HEALTH_FIELDS = ("test", "interval", "timeout", "retries", "start_period")
+_HEALTH_FIELDS = ("test", "interval", "timeout", "retries", "start_period", "start_interval")
 _HEALTH_API_FIELDS = ("Test", "Interval", "Timeout", "Retries", "StartPeriod", "StartInterval")
 
 
@@ -580,6 +582,8 @@ _SIMPLE: dict[str, _Keyword] = {
     "device_cgroup_rules": _kw(_H, "DeviceCgroupRules", _string_list),
     "cgroup_parent": _kw(_H, "CgroupParent", _string),
     "storage_opt": _kw(_H, "StorageOpt", _string_map),
+    "console_size": _kw(_H, "ConsoleSize", console_size),
+    "annotations": _kw(_H, "Annotations", _string_map),
     # HostConfig: security and namespaces
     "cap_add": _kw(_H, "CapAdd", _string_list),
     "cap_drop": _kw(_H, "CapDrop", _string_list),
@@ -945,6 +949,7 @@ class StatsSummary:
 # --- the handle ---------------------------------------------------------------------------
 
 _WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
+_KERNEL_MEMORY: Final = {"KernelMemory": "kernel_memory"}
 _STATUS_HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")
 
 
@@ -1090,19 +1095,34 @@ class Container(Resource):
         except NotModified:
             pass
 
-    async def stop(self, timeout: float | None = None) -> None:
-        """Stop it: the stop signal, then SIGKILL after ``timeout`` seconds (the container's
-        ``stop_timeout``, else 10, when ``None``). A no-op if it is not running."""
-        params = {"t": _whole_seconds(timeout, "timeout")} if timeout is not None else None
+    async def stop(self, timeout: float | None = None, *, signal: str | int | None = None) -> None:
+        """Stop it: the stop signal (``signal``, else the container's; API 1.42), then
+        SIGKILL after ``timeout`` seconds (the container's ``stop_timeout``, else 10, when
+        ``None``). A no-op if it is not running."""
+        params = await self._stop_params("stop", timeout, signal)
         try:
             await self._docker._call("POST", f"{self._path}/stop", params=params, timeout=None)
         except NotModified:
             pass
 
-    async def restart(self, timeout: float | None = None) -> None:
-        """Restart it, killing it after ``timeout`` seconds if it does not stop."""
-        params = {"t": _whole_seconds(timeout, "timeout")} if timeout is not None else None
+    async def restart(
+        self, timeout: float | None = None, *, signal: str | int | None = None
+    ) -> None:
+        """Restart it: stop it with ``signal`` (API 1.42; else its stop signal), killing it
+        after ``timeout`` seconds if it does not stop."""
+        params = await self._stop_params("restart", timeout, signal)
         await self._docker._call("POST", f"{self._path}/restart", params=params, timeout=None)
+
+    async def _stop_params(
+        self, operation: str, timeout: float | None, signal: str | int | None
+    ) -> dict[str, QueryValue]:
+        params: dict[str, QueryValue] = {}
+        if timeout is not None:
+            params["t"] = _whole_seconds(timeout, "timeout")
+        if signal is not None:
+            params["signal"] = signal_name(signal)
+            await require(self._docker, f"{operation}.signal")
+        return params
 
     async def kill(self, signal: str | int | None = None) -> None:
         """Send a signal (``"SIGHUP"``, ``"HUP"``, ``1`` or ``signal.SIGHUP``; default SIGKILL)."""
@@ -1181,6 +1201,7 @@ class Container(Resource):
         (as for create). Returns the daemon's warnings.
         """
         body = update_body(**resources)
+        check_body(await self._docker.negotiate_version(), "update", _KERNEL_MEMORY, body)
         result = await self._docker._json("POST", f"{self._path}/update", json=body)
         return list((result or {}).get("Warnings") or [])
 
@@ -1559,7 +1580,7 @@ class ContainerManager(Manager):
             "POST",
             "/containers/create",
             params={"name": request.name, "platform": request.platform},
-            json=request.body,
+            json=adapt_create(await self._docker.negotiate_version(), request.body),
         )
         return Container(
             self._docker,

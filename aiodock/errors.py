@@ -14,6 +14,11 @@ class InvalidArgument(DockerError, ValueError):
     """Bad input found locally, before anything was sent to the daemon."""
 
 
+class NotSupported(DockerError):
+    """The engine has no such capability at all (say, swarm mode on Podman); raised
+    before the request is sent where the engine is known."""
+
+
 class DockerConnectionError(DockerError, ConnectionError):
     """The daemon could not be reached, or the connection dropped mid-stream."""
 
