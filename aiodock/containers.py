@@ -66,7 +66,7 @@ from .utils import (
     timeout_after,
     to_timestamp,
 )
-from .versions import adapt_create, check_body, require
+from .versions import adapt_create, check_body, request_target, require
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -1201,7 +1201,7 @@ class Container(Resource):
         (as for create). Returns the daemon's warnings.
         """
         body = update_body(**resources)
-        check_body(await self._docker.negotiate_version(), "update", _KERNEL_MEMORY, body)
+        check_body(await request_target(self._docker), "update", _KERNEL_MEMORY, body)
         result = await self._docker._json("POST", f"{self._path}/update", json=body)
         return list((result or {}).get("Warnings") or [])
 
@@ -1580,7 +1580,7 @@ class ContainerManager(Manager):
             "POST",
             "/containers/create",
             params={"name": request.name, "platform": request.platform},
-            json=adapt_create(await self._docker.negotiate_version(), request.body),
+            json=adapt_create(await request_target(self._docker), request.body),
         )
         return Container(
             self._docker,

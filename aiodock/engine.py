@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from .errors import NotSupported
 from .utils import version_tuple
+from .versions import Target
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -118,6 +119,13 @@ class EngineInfo:
     def api_at_least(self, version: str) -> bool:
         """Whether the negotiated API version is ``version`` or newer."""
         return version_tuple(self.api_version) >= version_tuple(version)
+
+    @property
+    def target(self) -> Target:
+        """What requests to it are built for: ``engine.target.supports("stop.signal")``
+        says whether a version-dependent keyword (:data:`aiodock.versions.FEATURES`)
+        can be used with it."""
+        return Target(self.api_version, self.version if self.is_podman else None)
 
     def supports(self, capability: Capability) -> bool:
         """Whether the engine has ``capability`` at all (swarm mode may still be off)."""

@@ -35,7 +35,7 @@ from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .shapes import ImageConfig
 from .streams import ProgressStream, ResponseStream, StreamSource
 from .utils import Filters, QueryValue, encode_filters, parse_bytes, platform_json
-from .versions import require, supports
+from .versions import request_target, require
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -406,13 +406,13 @@ class ImageManager(Manager):
             "filters": encode_filters(filters, allowed=_BUILD_PRUNE_FILTERS),
             "all": all or None,
         }
-        version = await self._docker.negotiate_version()
+        aim = await request_target(self._docker)
         for name, size in sizes.items():
             if name == kept_name:  # renamed in 1.48, the old name gone in 1.52
-                new = supports(version, "build_prune.reserved_space")
+                new = aim.supports("build_prune.reserved_space")
                 params["reserved-space" if new else "keep-storage"] = size
             else:
-                await require(self._docker, f"build_prune.{name}")
+                aim.check(f"build_prune.{name}")
                 params[name.replace("_", "-")] = size
         result: dict[str, Any] = await self._docker._json(
             "POST", "/build/prune", params=params, timeout=None

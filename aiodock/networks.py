@@ -11,7 +11,7 @@ from .errors import InvalidArgument
 from .resource import DriverResource, Manager, path_id
 from .types.networks import EndpointConfig, IPAMConfig
 from .utils import Filters, encode_filters, string_map
-from .versions import check_body
+from .versions import check_body, request_target
 
 if TYPE_CHECKING:
     from .containers import Container
@@ -93,7 +93,7 @@ class Network(DriverResource):
             mac_address=mac_address,
             gw_priority=gw_priority,
         ).to_dict()
-        check_body(await self._docker.negotiate_version(), "connect", _VERSIONED, endpoint)
+        check_body(await request_target(self._docker), "connect", _VERSIONED, endpoint)
         body: dict[str, Any] = {"Container": _container_id(container)}
         if endpoint:
             body["EndpointConfig"] = endpoint

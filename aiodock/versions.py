@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from .errors import InvalidArgument
+from .errors import InvalidArgument, NotSupported
 from .utils import version_tuple
 
 if TYPE_CHECKING:
@@ -22,10 +22,14 @@ if TYPE_CHECKING:
 __all__ = [
     "FEATURES",
     "MOVED",
+    "PODMAN_ALSO",
+    "PODMAN_IGNORES",
     "Feature",
+    "Target",
     "adapt_create",
     "check",
     "check_body",
+    "request_target",
     "require",
     "supports",
 ]
@@ -106,31 +110,83 @@ MOVED: Final[dict[str, Feature]] = {
 """Fields the daemon moved or renamed: from ``since`` they are sent in the new place."""
 
 
+PODMAN_IGNORES: Final[dict[str, str]] = {
+    "stop.signal": "ignores stop(signal=...)",
+    "restart.signal": "ignores restart(signal=...)",
+    "create.healthcheck.start_interval": "ignores healthcheck start_interval",
+    "exec.console_size": "ignores exec console_size",
+    "volumes.prune.all": "has no volume prune filter 'all' (it prunes named volumes anyway)",
+}
+"""Features of :data:`FEATURES` that Podman's Docker-compatible API leaves out although
+the API version it serves has them: asking for one raises
+:class:`~aiodock.errors.NotSupported` rather than being silently ignored."""
+
+PODMAN_ALSO: Final = frozenset({"create.endpoint.mac_address", "create.mac_address"})
+"""Features Podman honours below the API version that brought them to Docker (it ignores
+the container-wide ``MacAddress`` and reads the endpoint's, on API 1.41 too)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What requests are built for: the negotiated API ``version``, and Podman's version
+    when Podman serves it."""
+
+    version: str
+    podman: str | None = None
+
+    def supports(self, key: str) -> bool:
+        """Whether the feature ``key`` of :data:`FEATURES` can be used (or the field
+        ``key`` of :data:`MOVED` goes to its new place)."""
+        if self.podman is not None and key in PODMAN_IGNORES:
+            return False
+        if self.podman is not None and key in PODMAN_ALSO:
+            return True
+        return (MOVED.get(key) or FEATURES[key]).available(self.version)
+
+    def check(self, key: str) -> None:
+        """Raise :class:`InvalidArgument` when the API version lacks the feature ``key``,
+        :class:`NotSupported` when the engine ignores it."""
+        feature = FEATURES[key]
+        if not self.supports(key) and not feature.available(self.version):
+            raise feature.error(self.version)
+        if self.podman is not None and key in PODMAN_IGNORES:
+            raise NotSupported(f"Podman {self.podman} {PODMAN_IGNORES[key]}")
+
+    @property
+    def default_network(self) -> str:
+        """The network a container joins when none is named."""
+        return "podman" if self.podman is not None else "bridge"
+
+
 def supports(version: str, key: str) -> bool:
-    """Whether API ``version`` has the feature ``key`` of :data:`FEATURES` (or the new
-    place of the field ``key`` of :data:`MOVED`)."""
-    return (MOVED.get(key) or FEATURES[key]).available(version)
+    """Whether Docker's API ``version`` has the feature ``key`` (see :meth:`Target.supports`)."""
+    return Target(version).supports(key)
 
 
 def check(version: str, key: str) -> None:
-    """Raise :class:`InvalidArgument` when API ``version`` lacks the feature ``key``."""
-    feature = FEATURES[key]
-    if not feature.available(version):
-        raise feature.error(version)
+    """Raise :class:`InvalidArgument` when Docker's API ``version`` lacks the feature ``key``."""
+    Target(version).check(key)
+
+
+async def request_target(docker: Docker) -> Target:
+    """The :class:`Target` of ``docker``'s requests (its ping headers tell Podman)."""
+    version = await docker.negotiate_version()
+    headers = docker._ping_headers or await docker.ping_headers()
+    return Target(version, headers.get("Libpod-Api-Version") or None)
 
 
 async def require(docker: Docker, key: str) -> None:
-    """:func:`check` the feature ``key`` against ``docker``'s negotiated API version."""
-    check(await docker.negotiate_version(), key)
+    """:meth:`Target.check` the feature ``key`` for ``docker``."""
+    (await request_target(docker)).check(key)
 
 
-def check_body(version: str, operation: str, fields: Mapping[str, str], body: Any) -> None:
-    """:func:`check` each ``fields`` key (a body field) present in the dict ``body``;
+def check_body(target: Target, operation: str, fields: Mapping[str, str], body: Any) -> None:
+    """:meth:`Target.check` each ``fields`` key (a body field) present in the dict ``body``;
     ``fields`` maps it to its keyword under ``operation``."""
     if isinstance(body, Mapping):
         for field, keyword in fields.items():
             if body.get(field) is not None:
-                check(version, f"{operation}.{keyword}")
+                target.check(f"{operation}.{keyword}")
 
 
 _HOST_FIELDS: Final = {
@@ -144,34 +200,30 @@ _ENDPOINT_FIELDS: Final = {
 }
 
 
-def adapt_create(version: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``POST /containers/create`` body for API ``version``: fields it lacks raise
+def adapt_create(target: Target, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``POST /containers/create`` body for ``target``: fields it lacks raise
     :class:`InvalidArgument`; ``Config.MacAddress`` moves onto the endpoint from 1.44
-    (where it is deprecated; 1.52 dropped it)."""
+    (where it is deprecated; 1.52 dropped it) and on Podman (which ignores it)."""
     result = dict(body)
     host = result.get("HostConfig")
-    check_body(version, "create", _HOST_FIELDS, host)
-    check_body(
-        version,
-        "create",
-        {"StartInterval": "healthcheck.start_interval"},
-        result.get("Healthcheck"),
-    )
+    check_body(target, "create", _HOST_FIELDS, host)
+    health = result.get("Healthcheck")
+    check_body(target, "create", {"StartInterval": "healthcheck.start_interval"}, health)
     for mount in (host or {}).get("Mounts") or ():
-        check_body(version, "create", {"Subpath": "mounts.subpath"}, mount.get("VolumeOptions"))
+        check_body(target, "create", {"Subpath": "mounts.subpath"}, mount.get("VolumeOptions"))
     mac = result.get("MacAddress")
-    if mac and supports(version, "create.mac_address"):
-        result = _mac_on_endpoint(result, mac)
+    if mac and target.supports("create.mac_address"):
+        result = _mac_on_endpoint(result, mac, target.default_network)
     endpoints = (result.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
     for endpoint in endpoints.values():
-        check_body(version, "create", _ENDPOINT_FIELDS, endpoint)
+        check_body(target, "create", _ENDPOINT_FIELDS, endpoint)
     return result
 
 
-def _mac_on_endpoint(body: dict[str, Any], mac: str) -> dict[str, Any]:
+def _mac_on_endpoint(body: dict[str, Any], mac: str, default_network: str) -> dict[str, Any]:
     """``body`` with its container-wide MAC address on the endpoint of its network."""
     del body["MacAddress"]
-    network = (body.get("HostConfig") or {}).get("NetworkMode") or "bridge"
+    network = (body.get("HostConfig") or {}).get("NetworkMode") or default_network
     networking = dict(body.get("NetworkingConfig") or {})
     endpoints = dict(networking.get("EndpointsConfig") or {})
     endpoint = dict(endpoints.get(network) or {})

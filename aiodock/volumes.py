@@ -9,7 +9,7 @@ from typing import Any
 from .errors import InvalidArgument
 from .resource import DriverResource, Manager, path_id
 from .utils import Filters, encode_filters, string_map
-from .versions import require, supports
+from .versions import request_target, require
 
 LIST_FILTERS = frozenset({"dangling", "driver", "label", "name"})
 PRUNE_FILTERS = frozenset({"label", "label!", "all"})
@@ -98,7 +98,7 @@ class VolumeManager(Manager):
         if isinstance(value, (list, tuple)) and len(value) == 1:
             value = value[0]
         named_too = str(value).lower() not in ("false", "0")
-        if supports(await self._docker.negotiate_version(), "volumes.prune.all"):
+        if (await request_target(self._docker)).supports("volumes.prune.all"):
             wanted["all"] = named_too
         elif not named_too:
             await require(self._docker, "volumes.prune.all")

@@ -13,7 +13,6 @@ from aiodock import APIError, ContainerError, Docker, ImageNotFound, InvalidArgu
 from aiodock.containers import CREATE_KEYWORDS, Container, RunOutput, create_body
 from aiodock.decoders import StreamType
 from aiodock.types import DeviceRequest, Healthcheck, LogConfig, Mount, Ulimit
-from aiodock.versions import supports
 
 NO_NET: dict[str, Any] = {"network_mode": "none"}
 
@@ -323,9 +322,10 @@ async def test_every_keyword_appears_in_inspect_data(
     checked: set[str] = set()
     # Keywords of some API versions only: sent where the daemon has them, refused elsewhere.
     api = await docker.negotiate_version()
+    aim = (await docker.engine()).target
     versioned = {"kernel_memory": "64m", "console_size": (30, 100), "annotations": {"a.b": "c"}}
     for keyword, value in versioned.items():
-        if supports(api, f"create.{keyword}"):
+        if aim.supports(f"create.{keyword}"):
             groups[0][keyword] = value
         else:
             with pytest.raises(InvalidArgument, match=rf"^{keyword} .*API {api}$"):
@@ -343,8 +343,8 @@ async def test_every_keyword_appears_in_inspect_data(
                 checked.add(keyword)
                 if keyword in ("ports", "volumes", "mounts", "name", "platform"):
                     continue  # checked below
-                if keyword == "mac_address" and supports(api, "create.mac_address"):
-                    endpoint = inspect["NetworkSettings"]["Networks"]["bridge"]
+                if keyword == "mac_address" and aim.supports("create.mac_address"):
+                    endpoint = inspect["NetworkSettings"]["Networks"][aim.default_network]
                     assert endpoint["MacAddress"] == options[keyword]  # moved there in 1.44
                     continue
                 got = inspect[CREATE_KEYWORDS[keyword].partition(".")[0]]

@@ -5,18 +5,19 @@ sent, and sent where the daemon expects it inside the range."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from aiodock import Docker, InvalidArgument
+from aiodock import Docker, InvalidArgument, NotSupported
 from aiodock.containers import Container
 from aiodock.images import Image
 from aiodock.networks import Network
 from aiodock.types import Healthcheck, Mount
-from aiodock.versions import FEATURES, Feature
+from aiodock.versions import FEATURES, PODMAN_IGNORES, Feature
 from tests.unit.fake_engine import FakeEngine, Start, fake_engine
 
 __all__ = ["fake_engine"]
@@ -350,3 +351,39 @@ async def test_kernel_memory_message(fake_engine: Start) -> None:
         "kernel_memory is only in API 1.41 and older (later daemons ignore it); "
         "the daemon speaks API 1.51"
     )
+
+
+PODMAN_CASES = [case for case in CASES if case.key in PODMAN_IGNORES]
+
+
+def test_every_podman_gap_has_a_case() -> None:
+    assert sorted(case.key for case in PODMAN_CASES) == sorted(PODMAN_IGNORES)
+
+
+@pytest.mark.parametrize("case", PODMAN_CASES, ids=lambda case: case.key)
+async def test_podman_refuses_what_it_ignores(fake_engine: Start, case: Case) -> None:
+    docker, engine = await fake_engine(api="1.44", podman="5.8.6")
+    with pytest.raises(
+        NotSupported, match=rf"^Podman 5\.8\.6 {re.escape(PODMAN_IGNORES[case.key])}$"
+    ):
+        await case.call(docker)
+    assert engine.paths() == ["/_ping"]
+
+
+@pytest.mark.parametrize("api", ["1.41", "1.44"])
+async def test_podman_mac_address_on_its_default_network(fake_engine: Start, api: str) -> None:
+    docker, engine = await fake_engine(api=api, podman="4.3.1")
+    engine.answers[("POST", "/containers/create")] = {"Id": "c1"}
+    await docker.containers.create("busybox", mac_address="02:42:ac:11:00:99")
+    body = _created(engine)
+    assert "MacAddress" not in body  # Podman ignores the container-wide field
+    assert body["NetworkingConfig"]["EndpointsConfig"] == {
+        "podman": {"MacAddress": "02:42:ac:11:00:99"}
+    }
+
+
+async def test_podman_volume_prune_sends_no_all_filter(fake_engine: Start) -> None:
+    docker, engine = await fake_engine(api="1.44", podman="5.8.6")
+    await docker.volumes.prune(filters={"label": "a"})
+    query = engine.last("POST", "/volumes/prune").query
+    assert json.loads(query["filters"][0]) == {"label": ["a"]}
