@@ -950,6 +950,7 @@ class StatsSummary:
 
 _WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
 _KERNEL_MEMORY: Final = {"KernelMemory": "kernel_memory"}
+_DOCKER_STATUS: Final = {"stopped": "exited", "configured": "created", "initialized": "created"}
 _STATUS_HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")
 
 
@@ -991,11 +992,12 @@ class Container(Resource):
 
     @property
     def status(self) -> str:
-        """``created``, ``running``, ``paused``, ``restarting``, ``exited``, ``dead``, ..."""
+        """``created``, ``running``, ``paused``, ``restarting``, ``exited``, ``dead``, ...
+        (Podman's ``stopped``, ``configured`` and ``initialized`` are said as Docker says
+        them: ``exited``, ``created``, ``created``)."""
         state = self.attrs.get("State")
-        if isinstance(state, dict):
-            return str(state.get("Status", ""))
-        return str(state or "")
+        status = str(state.get("Status", "")) if isinstance(state, dict) else str(state or "")
+        return _DOCKER_STATUS.get(status, status)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -1324,17 +1326,28 @@ class Container(Resource):
         path = f"{self._path}/stats"
         if not stream:
             params = {"stream": False, "one-shot": True if one_shot else None}
-            one: Awaitable[dict[str, Any]] = self._docker._json(
-                "GET", path, params=params, timeout=None
-            )
-            return one
+
+            async def one() -> dict[str, Any]:
+                answer = await self._docker._json("GET", path, params=params, timeout=None)
+                return self._with_ids(answer)
+
+            return one()
         if one_shot:
             raise InvalidArgument("one_shot applies with stream=False only")
 
         async def opener() -> aiohttp.ClientResponse:
             return await self._docker._request("GET", path, params={"stream": True}, stream=True)
 
-        return JSONStream(self._docker, opener, f"GET {path}")
+        return JSONStream(self._docker, opener, f"GET {path}", self._with_ids)
+
+    def _with_ids(self, stats: dict[str, Any]) -> dict[str, Any]:
+        """``stats`` with the ``id`` and ``name`` some daemons leave out (Docker 28's
+        one-shot answer; Podman, which sends ``Id``)."""
+        if isinstance(stats, dict):
+            stats.setdefault("id", stats.get("Id") or self.id)
+            if self.attrs.get("Name"):
+                stats.setdefault("name", self.attrs["Name"])
+        return stats
 
     # --- health -------------------------------------------------------------------------
 

@@ -132,9 +132,19 @@ def _time_nano(data: dict[str, Any]) -> int:
     return int(data.get("time") or 0) * 1_000_000_000
 
 
+DOCKER_ACTIONS: dict[tuple[str, str], str] = {
+    ("container", "remove"): "destroy",
+    ("container", "died"): "die",
+    ("image", "remove"): "delete",
+}
+"""Podman's event actions that Docker names otherwise, by (type, action); Docker never
+sends these, so the mapping holds on every engine (``event.raw`` keeps the original)."""
+
+
 @dataclass(frozen=True)
 class Event:
-    """One daemon event. ``time_nano`` is nanoseconds since the epoch."""
+    """One daemon event. ``time_nano`` is nanoseconds since the epoch. ``action`` is
+    Docker's name for it whatever the engine (:data:`DOCKER_ACTIONS`)."""
 
     type: str
     action: str
@@ -151,9 +161,11 @@ class Event:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
         actor = data.get("Actor") or {}
+        kind = str(data.get("Type") or "")
+        action = str(data.get("Action") or data.get("status") or "")
         return cls(
-            type=str(data.get("Type") or ""),
-            action=str(data.get("Action") or data.get("status") or ""),
+            type=kind,
+            action=DOCKER_ACTIONS.get((kind, action), action),
             actor=Actor(
                 id=str(actor.get("ID") or data.get("id") or ""),
                 attributes=dict(actor.get("Attributes") or {}),

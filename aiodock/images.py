@@ -29,7 +29,7 @@ from .errors import (
     InvalidArgument,
     StreamDecodeError,
 )
-from .reference import parse_reference, split_tag
+from .reference import familiar_name, parse_reference, split_tag
 from .resource import Manager, Resource, path_id
 from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .shapes import ImageConfig
@@ -158,8 +158,11 @@ class Image(Resource):
 
     @property
     def tags(self) -> list[str]:
-        """The image's ``repository:tag`` names."""
-        return [t for t in self.attrs.get("RepoTags") or [] if t != "<none>:<none>"]
+        """The image's ``repository:tag`` names, Docker Hub's as the docker CLI shows them
+        (Podman's ``docker.io/library/busybox:latest`` is ``busybox:latest`` here;
+        ``attrs["RepoTags"]`` has the daemon's own)."""
+        tags = self.attrs.get("RepoTags") or []
+        return [familiar_name(t) for t in tags if t != "<none>:<none>"]
 
     @property
     def labels(self) -> dict[str, str]:
