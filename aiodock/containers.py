@@ -37,7 +37,7 @@ from .errors import (
     UnhealthyError,
 )
 from .hijack import open_plain
-from .reference import split_tag
+from .reference import familiar_name, split_tag
 from .resource import Manager, Resource, path_id
 from .shapes import (
     ContainerConfig,
@@ -899,9 +899,17 @@ class StatsSummary:
     pids: int
 
     @classmethod
-    def from_stats(cls, stats: Mapping[str, Any]) -> StatsSummary:
+    def from_stats(
+        cls, stats: Mapping[str, Any], previous: Mapping[str, Any] | None = None
+    ) -> StatsSummary:
+        """The columns from one stats object; CPU percent compares its ``cpu_stats`` with
+        ``previous``'s when given (two one-shot samples: one-shot answers and Podman's
+        first have empty ``precpu_stats``), else with its own ``precpu_stats``; ``0.0``
+        when there is nothing to compare with."""
         cpu = stats.get("cpu_stats") or {}
-        pre = stats.get("precpu_stats") or {}
+        pre = (previous if previous is not None else stats).get(
+            "cpu_stats" if previous is not None else "precpu_stats"
+        ) or {}
         cpu_delta = (cpu.get("cpu_usage") or {}).get("total_usage", 0) - (
             pre.get("cpu_usage") or {}
         ).get("total_usage", 0)
@@ -910,7 +918,7 @@ class StatsSummary:
             (cpu.get("cpu_usage") or {}).get("percpu_usage") or []
         )
         cpu_percent = 0.0
-        if system_delta > 0 and cpu_delta > 0:
+        if system_delta > 0 and cpu_delta > 0 and pre.get("system_cpu_usage"):
             cpu_percent = cpu_delta / system_delta * online * 100.0
 
         memory = stats.get("memory_stats") or {}
@@ -985,7 +993,7 @@ class Container(Resource):
     @property
     def name(self) -> str:
         """The name, without the leading ``/``."""
-        if "Name" in self.attrs:
+        if self.attrs.get("Name"):  # inspect data (Podman's list entries have "")
             return str(self.attrs["Name"]).lstrip("/")
         names = self.attrs.get("Names") or [""]
         return str(names[0]).lstrip("/")
@@ -1007,11 +1015,12 @@ class Container(Resource):
 
     @property
     def image(self) -> str:
-        """The image reference the container was created from (as given)."""
+        """The image reference the container was created from, as the docker CLI shows it
+        (Podman's ``docker.io/`` prefix left out)."""
         config = self.attrs.get("Config")
         if isinstance(config, dict):
-            return str(config.get("Image", ""))
-        return str(self.attrs.get("Image", ""))
+            return familiar_name(str(config.get("Image", "")))
+        return familiar_name(str(self.attrs.get("Image", "")))
 
     @property
     def image_id(self) -> str:
@@ -1575,6 +1584,9 @@ class ContainerManager(Manager):
             },
         )
         docker = self._docker
+        for entry in entries or []:
+            if "Config" in entry and not entry["Config"]:
+                del entry["Config"]  # Podman's empty one: list entries have none
         return [Container(docker, entry) for entry in entries or []]
 
     async def create(

@@ -9,6 +9,7 @@ already delivered, so the consumer sees each event once.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 import aiohttp
 
 from .decoders import JSONStreamDecoder
+from .engine import podman_version_of
 from .errors import (
     APIError,
     DockerConnectionError,
@@ -93,6 +95,16 @@ def encode_event_filters(filters: Filters | None) -> str | None:
                         f"{', '.join(sorted(known))}"
                     )
     return encoded
+
+
+def podman_event_filters(encoded: str) -> str:
+    """Encoded event filters with Podman's names of the ``event`` values added (``remove``
+    beside ``destroy``, ...), so that a Docker filter matches Podman's events too."""
+    filters = json.loads(encoded)
+    wanted = filters.get("event") or []
+    podman = {docker: own for (_, own), docker in DOCKER_ACTIONS.items()}
+    filters["event"] = [*wanted, *(podman[w] for w in wanted if w in podman)]
+    return json.dumps(filters, separators=(",", ":"))
 
 
 def format_since(time_nano: int) -> str:
@@ -303,7 +315,12 @@ class EventStream(JSONStream[Any]):
     async def _open_once(self) -> aiohttp.ClientResponse:
         if self._started_ns is None:
             self._started_ns = time.time_ns()
-        params = {"since": self._resume_since(), "until": self._until, "filters": self._filters}
+        filters = self._filters
+        if filters and "event" in filters:
+            await self._docker.negotiate_version()
+            if podman_version_of(self._docker._ping_headers or {}):
+                filters = podman_event_filters(filters)
+        params = {"since": self._resume_since(), "until": self._until, "filters": filters}
         return await self._docker._request("GET", "/events", params=params, stream=True)
 
     @staticmethod

@@ -513,6 +513,13 @@ class ContainerSummary(TypedDict, total=False):
     Health: ContainerSummaryHealth | None
     """API 1.52."""
     ImageManifestDescriptor: OCIDescriptor | None
+    # Podman only (always empty or false there):
+    Name: str
+    Config: dict[str, Any] | None
+    NetworkingConfig: dict[str, Any] | None
+    Platform: str | None
+    AdjustCPUShares: bool
+    DefaultReadOnlyNonRecursive: bool | None
 
 
 class ContainerWaitExitError(TypedDict, total=False):
@@ -553,6 +560,8 @@ class CPUStats(TypedDict, total=False):
     system_cpu_usage: int
     online_cpus: int
     throttling_data: ThrottlingData
+    cpu: float
+    """Podman only: its own CPU percentage (``0`` in a one-shot answer)."""
 
 
 class MemoryStats(TypedDict, total=False):
@@ -641,6 +650,8 @@ class ContainerStats(TypedDict, total=False):
     blkio_stats: BlkioStats
     num_procs: int
     storage_stats: StorageStats
+    Id: str
+    """Podman only (``id`` is filled in from it)."""
 
 
 # --- images --------------------------------------------------------------------------------
@@ -709,6 +720,13 @@ class ImageSummary(TypedDict, total=False):
     Descriptor: OCIDescriptor | None
     Manifests: list[dict[str, Any]] | None
     """API 1.47, with ``images.list(manifests=True)``."""
+    # Podman only:
+    Names: list[str] | None
+    """Every name of the image, fully qualified."""
+    Digest: str
+    History: list[str] | None
+    """Names the image has had."""
+    Dangling: bool | None
 
 
 # --- networks and volumes ------------------------------------------------------------------
@@ -1019,6 +1037,14 @@ class SystemInfo(TypedDict, total=False):
     """API 1.50."""
     NRI: dict[str, Any] | None
     """API 1.53."""
+    # Podman only:
+    BuildahVersion: str
+    Rootless: bool
+    SwapFree: int
+    SwapTotal: int
+    Uptime: str
+    CPURealtimePeriod: bool
+    CPURealtimeRuntime: bool
 
 
 # --- events --------------------------------------------------------------------------------

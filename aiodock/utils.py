@@ -176,6 +176,22 @@ def to_timestamp(value: TimeSpec, *, name: str = "time", now: float | None = Non
     return f"{seconds:.9f}".rstrip("0").rstrip(".")
 
 
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
+
+
+def parse_datetime(text: str) -> datetime:
+    """An RFC 3339 time as daemons write it, whatever the engine: nanoseconds or fewer
+    digits or none (Podman), ``Z`` or an offset (none: UTC). Raises
+    :class:`InvalidArgument` for anything else."""
+    match = _RFC3339.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise InvalidArgument(f"{text!r} is not an RFC 3339 time")
+    seconds, fraction, zone = match.groups()
+    zone = "+00:00" if zone in (None, "Z") else zone
+    micros = (fraction or ".")[1:7].ljust(6, "0")  # Python 3.10 wants six digits
+    return datetime.fromisoformat(f"{seconds}.{micros}{zone}")
+
+
 def version_tuple(version: str) -> tuple[int, ...]:
     """``"1.41"`` as ``(1, 41)`` for comparisons."""
     try:

@@ -3,12 +3,18 @@ container statuses and the ids of stats objects (Podman's and Docker 28's answer
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
+from typing import Any
+
 import pytest
 
-from aiodock.containers import Container
+from aiodock import InvalidArgument
+from aiodock.containers import Container, StatsSummary
 from aiodock.events import Event
 from aiodock.images import Image
 from aiodock.reference import familiar_name
+from aiodock.utils import parse_datetime
 from tests.unit.fake_engine import Start, fake_engine
 
 __all__ = ["fake_engine"]
@@ -78,3 +84,62 @@ async def test_stats_carry_id_and_name(
     engine.answers[("GET", "/containers/c1/stats")] = answer
     container = Container(docker, {"Id": "c1", "Name": "/web"})
     assert await container.stats(stream=False, one_shot=True) == expected
+
+
+async def test_podman_list_entries_have_no_empty_config(fake_engine: Start) -> None:
+    docker, engine = await fake_engine(api="1.41", podman="4.3.1")
+    engine.answers[("GET", "/containers/json")] = [
+        {"Id": "c1", "Names": ["/a"], "Config": None},
+        {"Id": "c2", "Names": ["/b"]},
+    ]
+    listed = await docker.containers.list(all=True)
+    assert [("Config" in c.attrs, c.id) for c in listed] == [(False, "c1"), (False, "c2")]
+
+
+def _cpu(total: int, system: int) -> dict[str, Any]:
+    return {"cpu_usage": {"total_usage": total}, "system_cpu_usage": system, "online_cpus": 2}
+
+
+def test_cpu_percent_from_two_samples_when_precpu_is_empty() -> None:
+    first = {"cpu_stats": _cpu(1_000, 100_000), "precpu_stats": {}}
+    second = {"cpu_stats": _cpu(6_000, 200_000), "precpu_stats": {"cpu_usage": {}}}
+    assert StatsSummary.from_stats(second).cpu_percent == 0.0  # nothing to compare with
+    assert StatsSummary.from_stats(second, first).cpu_percent == pytest.approx(10.0)
+    streamed = {"cpu_stats": _cpu(6_000, 200_000), "precpu_stats": _cpu(1_000, 100_000)}
+    assert StatsSummary.from_stats(streamed).cpu_percent == pytest.approx(10.0)
+
+
+def test_daemon_times_of_every_precision() -> None:
+    utc = timezone.utc
+    assert parse_datetime("2026-12-01T09:24:43.123456789Z") == datetime(
+        2026, 12, 1, 9, 24, 43, 123456, tzinfo=utc
+    )
+    assert parse_datetime("2026-12-01T09:24:43Z") == datetime(2026, 12, 1, 9, 24, 43, tzinfo=utc)
+    assert parse_datetime("2026-12-01T10:24:43.5+01:00").timestamp() == (
+        datetime(2026, 12, 1, 9, 24, 43, 500000, tzinfo=utc).timestamp()
+    )
+    with pytest.raises(InvalidArgument):
+        parse_datetime("2026-12-01T09:24:43Z+00:00")
+
+
+def test_container_image_and_name_as_docker_says_them() -> None:
+    image = "docker.io/library/busybox:1"
+    listed = Container(None, {"Id": "c1", "Names": ["/web"], "Name": "", "Image": image})  # type: ignore[arg-type]
+    assert (listed.name, listed.image) == ("web", "busybox:1")
+    config = {"Image": "docker.io/a/b:2"}
+    inspected = Container(None, {"Id": "c1", "Name": "/web", "Config": config})  # type: ignore[arg-type]
+    assert (inspected.name, inspected.image) == ("web", "a/b:2")
+
+
+@pytest.mark.parametrize(
+    ("podman", "sent"), [(None, ["destroy"]), ("4.3.1", ["destroy", "remove"])]
+)
+async def test_event_filters_in_the_engines_words(
+    fake_engine: Start, podman: str | None, sent: list[str]
+) -> None:
+    docker, engine = await fake_engine(api="1.41", podman=podman)
+    async with docker.events(filters={"type": "container", "event": "destroy"}) as stream:
+        async for _ in stream:
+            pass
+    filters = json.loads(engine.last("GET", "/events").query["filters"][0])
+    assert filters == {"type": ["container"], "event": sent}
