@@ -1212,7 +1212,9 @@ class Container(Resource):
         (as for create). Returns the daemon's warnings.
         """
         body = update_body(**resources)
-        check_body(await request_target(self._docker), "update", _KERNEL_MEMORY, body)
+        aim = await request_target(self._docker)
+        aim.check("container.update")
+        check_body(aim, "update", _KERNEL_MEMORY, body)
         result = await self._docker._json("POST", f"{self._path}/update", json=body)
         return list((result or {}).get("Warnings") or [])
 

@@ -134,11 +134,16 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
+_PODMAN_CONFLICTS: tuple[str, ...] = ("container state improper", "as it is running")
+
+
 def api_error(
     status: int, message: str, *, method: str = "", path: str = "", body: Any = None
 ) -> APIError:
     """Build the typed exception for a daemon error answer."""
     cls = _BY_STATUS.get(status, APIError)
+    if status == 500 and any(text in message for text in _PODMAN_CONFLICTS):
+        cls = Conflict  # Podman 4 answers 500 where Docker answers 409
     if cls is NotFound:
         lowered = message.lower()
         if "no such image" in lowered or path.startswith("/images/"):

@@ -23,6 +23,7 @@ __all__ = [
     "FEATURES",
     "MOVED",
     "PODMAN_ALSO",
+    "PODMAN_BROKEN",
     "PODMAN_IGNORES",
     "Feature",
     "Target",
@@ -121,6 +122,17 @@ PODMAN_IGNORES: Final[dict[str, str]] = {
 the API version it serves has them: asking for one raises
 :class:`~aiodock.errors.NotSupported` rather than being silently ignored."""
 
+PODMAN_BROKEN: Final[dict[str, tuple[str, str]]] = {
+    "container.update": ("5", "has no container update (POST /containers/{id}/update)"),
+    "attach.logs": (
+        "5",
+        "frames the logs replay of attach one byte short: read container.logs(), then "
+        "attach with logs=False",
+    ),
+}
+"""What Podman releases before the given one get wrong (``key``: (fixed in, what)): asking
+for it raises :class:`~aiodock.errors.NotSupported` there instead of failing later."""
+
 PODMAN_ALSO: Final = frozenset({"create.endpoint.mac_address", "create.mac_address"})
 """Features Podman honours below the API version that brought them to Docker (it ignores
 the container-wide ``MacAddress`` and reads the endpoint's, on API 1.41 too)."""
@@ -146,16 +158,28 @@ class Target:
     def check(self, key: str) -> None:
         """Raise :class:`InvalidArgument` when the API version lacks the feature ``key``,
         :class:`NotSupported` when the engine ignores it."""
-        feature = FEATURES[key]
-        if not self.supports(key) and not feature.available(self.version):
+        feature = FEATURES.get(key)
+        if feature is not None and not self.supports(key) and not feature.available(self.version):
             raise feature.error(self.version)
-        if self.podman is not None and key in PODMAN_IGNORES:
+        if self.podman is None:
+            return
+        if key in PODMAN_IGNORES:
             raise NotSupported(f"Podman {self.podman} {PODMAN_IGNORES[key]}")
+        fixed, broken = PODMAN_BROKEN.get(key, ("0", ""))
+        if version_tuple(_release(self.podman) or "0") < version_tuple(fixed):
+            raise NotSupported(f"Podman {self.podman} {broken}")
 
     @property
     def default_network(self) -> str:
         """The network a container joins when none is named."""
         return "podman" if self.podman is not None else "bridge"
+
+
+def _release(version: str) -> str:
+    """``"4.3.1"`` of ``"4.3.1-dev"`` or ``"4.3.1+ds1"``."""
+    return ".".join(
+        part for part in version.split("-")[0].split("+")[0].split(".") if part.isdigit()
+    )
 
 
 def supports(version: str, key: str) -> bool:
