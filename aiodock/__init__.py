@@ -5,6 +5,7 @@ from .client import MAX_API_VERSION, Docker
 from .configs import Config
 from .containers import Container
 from .decoders import Frame, StreamType
+from .engine import EngineInfo
 from .errors import (
     APIError,
     BadRequest,
@@ -60,6 +61,7 @@ __all__ = [
     "DockerConnectionError",
     "DockerError",
     "DockerTimeoutError",
+    "EngineInfo",
     "Event",
     "ExecResult",
     "Forbidden",

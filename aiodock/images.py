@@ -35,12 +35,13 @@ from .errors import (
     ImageNotFound,
     InvalidArgument,
 )
-from .reference import parse_reference, split_tag
+from .reference import familiar_name, parse_reference, split_tag
 from .resource import Manager, Resource, path_id
 from .shapes import ImageConfig
 from .streams import ProgressStream
 from .transport import ByteSource
-from .utils import Filters, encode_filters, parse_bytes
+from .utils import Filters, QueryValue, encode_filters, parse_bytes, platform_json
+from .versions import request_target, require
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -51,6 +52,19 @@ ImageSource = (
     bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]
 )
 """Image or context bytes: bytes, a path, a binary file, or an async iterable of bytes."""
+
+Platform = str | Mapping[str, str]
+"""``"linux/arm64/v8"`` or ``{"os": "linux", "architecture": "arm64", "variant": "v8"}``."""
+
+
+async def _platform(docker: Docker, operation: str, platform: Platform | None) -> str | None:
+    """The ``platform`` parameter of an image operation, checked against the API version."""
+    if platform is None:
+        return None
+    encoded = platform_json(platform)
+    await require(docker, f"images.{operation}.platform")
+    return encoded
+
 
 _LIST_FILTERS: Final = ("before", "dangling", "label", "reference", "since")
 _PRUNE_FILTERS: Final = ("dangling", "until", "label", "label!")
@@ -82,8 +96,11 @@ class Image(Resource):
 
     @property
     def tags(self) -> list[str]:
-        """The image's ``repository:tag`` names."""
-        return [t for t in self.attrs.get("RepoTags") or [] if t != "<none>:<none>"]
+        """The image's ``repository:tag`` names, Docker Hub's as the docker CLI shows them
+        (Podman's ``docker.io/library/busybox:latest`` is ``busybox:latest`` here;
+        ``attrs["RepoTags"]`` has the daemon's own)."""
+        tags = self.attrs.get("RepoTags") or []
+        return [familiar_name(t) for t in tags if t != "<none>:<none>"]
 
     @property
     def labels(self) -> dict[str, str]:
@@ -100,10 +117,12 @@ class Image(Resource):
         config = self.attrs.get("Config")
         return cast(ImageConfig, config if isinstance(config, dict) else {})
 
-    async def history(self) -> list[dict[str, Any]]:
-        """The image's layers, newest first (``GET /images/{name}/history``)."""
+    async def history(self, *, platform: Platform | None = None) -> list[dict[str, Any]]:
+        """The image's layers, newest first (``GET /images/{name}/history``); ``platform``
+        (``"linux/arm64"``, API 1.48) picks one of a multi-platform image."""
+        params = {"platform": await _platform(self._docker, "history", platform)}
         result: list[dict[str, Any]] = await self._docker.transport.json(
-            "GET", f"/images/{path_id(self.id)}/history"
+            "GET", f"/images/{path_id(self.id)}/history", params=params
         )
         return result
 
@@ -202,11 +221,15 @@ class ImageManager(Manager):
 
     # --- inspect, list, tag, remove ---------------------------------------------------
 
-    async def get(self, name: str) -> Image:
-        """The image with this name or id (raises :class:`ImageNotFound`)."""
+    async def get(self, name: str, *, platform: Platform | None = None) -> Image:
+        """The image with this name or id (raises :class:`ImageNotFound`); ``platform``
+        (``"linux/arm64"``, API 1.49) inspects that variant of a multi-platform image."""
         if not isinstance(name, str) or not name:
             raise InvalidArgument("name: an image name or id is required")
-        attrs = await self._docker.transport.json("GET", f"/images/{path_id(name)}/json")
+        params = {"platform": await _platform(self._docker, "get", platform)}
+        attrs = await self._docker.transport.json(
+            "GET", f"/images/{path_id(name)}/json", params=params
+        )
         return Image(self._docker, attrs)
 
     async def exists(self, name: str) -> bool:
@@ -224,6 +247,8 @@ class ImageManager(Manager):
         filters: Filters | None = None,
         *,
         sparse: bool = False,
+        shared_size: bool = False,
+        manifests: bool = False,
     ) -> builtins.list[Image]:
         """The local images, optionally only the repository ``name`` (or ``name:tag``).
 
@@ -231,11 +256,17 @@ class ImageManager(Manager):
         ``label``, ``reference`` and ``since``. Each image is inspected (concurrently) so
         that ``attrs`` is complete; ``sparse=True`` keeps the list's summaries instead
         (one request, ``attrs`` without ``Config``; :meth:`Image.reload` completes them).
+        With ``sparse``, ``shared_size`` (API 1.42) adds ``SharedSize`` and ``manifests``
+        (API 1.47) the ``Manifests`` of multi-platform images to the summaries.
         """
         merged: dict[str, Any] = dict(filters or {})
         if name is not None:
             merged["reference"] = name
         params = {"all": all, "filters": encode_filters(merged, allowed=_LIST_FILTERS)}
+        for flag, value in (("shared_size", shared_size), ("manifests", manifests)):
+            if value:
+                await require(self._docker, f"images.list.{flag}")
+                params[flag.replace("_", "-")] = True
         summaries: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "GET", "/images/json", params=params
         )
@@ -252,16 +283,28 @@ class ImageManager(Manager):
         return [image for image in found if image is not None]
 
     async def remove(
-        self, image: str | Image, force: bool = False, noprune: bool = False
+        self,
+        image: str | Image,
+        force: bool = False,
+        noprune: bool = False,
+        *,
+        platforms: Sequence[Platform] | None = None,
     ) -> builtins.list[dict[str, Any]]:
-        """Remove an image by name or id; the daemon's list of ``Untagged``/``Deleted``."""
+        """Remove an image by name or id; the daemon's list of ``Untagged``/``Deleted``.
+        ``platforms`` (API 1.50) removes only those variants of a multi-platform image."""
         name = image.id if isinstance(image, Image) else image
         if not isinstance(name, str) or not name:
             raise InvalidArgument("image: an image name or id is required")
+        encoded = None
+        if platforms is not None:
+            if isinstance(platforms, (str, Mapping)) or not platforms:
+                raise InvalidArgument("platforms: expected a non-empty list of platforms")
+            encoded = [platform_json(p, "platforms") for p in platforms]
+            await require(self._docker, "images.remove.platforms")
         result: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "DELETE",
             f"/images/{path_id(name)}",
-            params={"force": force, "noprune": noprune},
+            params={"force": force, "noprune": noprune, "platforms": encoded},
         )
         return result
 
@@ -280,17 +323,40 @@ class ImageManager(Manager):
         filters: Filters | None = None,
         keep_storage: int | str | None = None,
         all: bool = False,
+        *,
+        reserved_space: int | str | None = None,
+        max_used_space: int | str | None = None,
+        min_free_space: int | str | None = None,
     ) -> dict[str, Any]:
         """Remove build cache (``docker builder prune``): ``keep_storage`` bytes (or
-        ``"1g"``) are kept, ``all`` removes internal cache too. The daemon's answer
-        (``CachesDeleted``, ``SpaceReclaimed``)."""
+        ``"1g"``; ``reserved_space`` is its newer name, either is sent as the daemon's API
+        version calls it) are kept, ``all`` removes internal cache too; from API 1.48
+        ``max_used_space`` caps the cache and ``min_free_space`` keeps that much disk
+        free. The daemon's answer (``CachesDeleted``, ``SpaceReclaimed``)."""
+        if keep_storage is not None and reserved_space is not None:
+            raise InvalidArgument("keep_storage and reserved_space are one setting: pass one")
+        kept, kept_name = (
+            (keep_storage, "keep_storage") if keep_storage is not None else
+            (reserved_space, "reserved_space")
+        )  # fmt: skip
+        sizes = {
+            name: parse_bytes(size, name=name)
+            for name, size in ((kept_name, kept), ("max_used_space", max_used_space),
+                               ("min_free_space", min_free_space))
+            if size is not None
+        }  # fmt: skip
         params: dict[str, Any] = {
             "filters": encode_filters(filters, allowed=_BUILD_PRUNE_FILTERS),
             "all": all or None,
-            "keep-storage": (
-                parse_bytes(keep_storage, name="keep_storage") if keep_storage is not None else None
-            ),
         }
+        aim = await request_target(self._docker)
+        for name, size in sizes.items():
+            if name == kept_name:  # renamed in 1.48, the old name gone in 1.52
+                new = aim.supports("build_prune.reserved_space")
+                params["reserved-space" if new else "keep-storage"] = size
+            else:
+                aim.check(f"build_prune.{name}")
+                params[name.replace("_", "-")] = size
         result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/build/prune", params=params, timeout=None
         )
@@ -428,10 +494,13 @@ class ImageManager(Manager):
         repository: str,
         tag: str | None = None,
         auth_config: Mapping[str, str] | None = None,
+        *,
+        platform: Platform | None = None,
     ) -> ProgressStream[Image]:
         """Push an image to its registry (every local tag of ``repository`` when no tag is
-        given). ``await`` gives the pushed :class:`Image` (its ``RepoDigests`` then name
-        the registry's digest); ``async for`` gives the progress objects, the last with
+        given; only the ``platform`` variant of a multi-platform image with it, API 1.46).
+        ``await`` gives the pushed :class:`Image` (its ``RepoDigests`` then name the
+        registry's digest); ``async for`` gives the progress objects, the last with
         ``aux`` ``{"Tag", "Digest", "Size"}``."""
         name, inline = split_tag(repository)
         if inline is not None and tag is not None:
@@ -440,6 +509,8 @@ class ImageManager(Manager):
         parse_reference(f"{name}:{tag}" if tag else name)
         if auth_config is not None:
             _header_from(auth_config)
+        if platform is not None:
+            platform_json(platform)
         docker = self._docker
 
         async def opener() -> ByteSource:
@@ -447,7 +518,7 @@ class ImageManager(Manager):
             return await docker.transport.request(
                 "POST",
                 f"/images/{path_id(name)}/push",
-                params={"tag": tag},
+                params={"tag": tag, "platform": await _platform(docker, "push", platform)},
                 headers=headers or {"X-Registry-Auth": _NO_AUTH},
                 stream=True,
             )
@@ -467,36 +538,40 @@ class ImageManager(Manager):
 
     # --- save, load, import, commit ---------------------------------------------------
 
-    def save(self, names: str | Sequence[str]) -> ByteStream:
-        """One or several images (names or ids) as a tar stream, for :meth:`load`."""
+    def save(self, names: str | Sequence[str], *, platform: Platform | None = None) -> ByteStream:
+        """One or several images (names or ids) as a tar stream, for :meth:`load`;
+        ``platform`` (API 1.48) saves only that variant of multi-platform images."""
         listed = [names] if isinstance(names, str) else list(names)
         if not listed or not all(isinstance(n, str) and n for n in listed):
             raise InvalidArgument("names: one or more image names or ids are required")
+        if platform is not None:
+            platform_json(platform)
         docker = self._docker
-        if len(listed) == 1:
-            path, params = f"/images/{path_id(listed[0])}/get", None
-        else:
-            path, params = "/images/get", {"names": listed}
+        path = f"/images/{path_id(listed[0])}/get" if len(listed) == 1 else "/images/get"
+        params: dict[str, QueryValue] = {"names": listed} if len(listed) > 1 else {}
 
         async def opener() -> ByteSource:
+            params["platform"] = await _platform(docker, "save", platform)
             return await docker.transport.request("GET", path, params=params, stream=True)
 
         return ByteStream(docker, opener, f"save {', '.join(listed)}")
 
     def load(
-        self, data: ImageSource, *, quiet: bool = False
+        self, data: ImageSource, *, quiet: bool = False, platform: Platform | None = None
     ) -> ProgressStream[builtins.list[Image]]:
         """Load images from a tar made by :meth:`save` / ``docker save``: bytes, a path, a
-        binary file, or an async iterable of bytes (streamed). ``await`` gives the loaded
-        images."""
+        binary file, or an async iterable of bytes (streamed); ``platform`` (API 1.48)
+        loads only that variant. ``await`` gives the loaded images."""
         body = iter_file(data, name="data")
+        if platform is not None:
+            platform_json(platform)
         docker = self._docker
 
         async def opener() -> ByteSource:
             return await docker.transport.request(
                 "POST",
                 "/images/load",
-                params={"quiet": quiet},
+                params={"quiet": quiet, "platform": await _platform(docker, "load", platform)},
                 data=body,
                 headers={"Content-Type": "application/x-tar"},
                 stream=True,

@@ -50,13 +50,8 @@ async def require_buildkit(docker: Docker, feature: str) -> None:
     """Raise :class:`~aiodock.errors.NotSupported` naming the engine when ``feature``
     (what the build asked for) needs BuildKit and the daemon has none."""
     if docker not in _checked:
-        resp = await docker.transport.request("GET", "/_ping", versioned=False)
-        try:
-            headers = dict(resp.headers)
-            await resp.read()
-        finally:
-            resp.release()
-        version = await docker.transport.json("GET", "/version")
+        headers = dict(docker.transport.ping_headers or await docker.ping_headers())
+        version = await docker.version()
         _checked[docker] = buildkit_missing(headers, version if isinstance(version, dict) else {})
     reason = _checked[docker]
     if reason is not None:

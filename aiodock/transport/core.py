@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import json as _json
 import ssl
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
 import aiohttp
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from .._version import __version__
 from ..errors import (
@@ -147,6 +147,10 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
+        self.ping_headers: CIMultiDictProxy[str] | None = None
+        """The headers of the last ``/_ping`` answer (the engine's identity), if any."""
+        self._checked_prefixes: tuple[str, ...] = ()
+        self._check: Callable[[str], Awaitable[None]] | None = None
 
     def __repr__(self) -> str:
         return f"<Transport {self.address.display} api={self._api_version or '?'}>"
@@ -223,6 +227,7 @@ class Transport:
         from its header when none is set yet."""
         resp = await self.request("GET", "/_ping", versioned=False)
         body = await self._read(resp, "GET /_ping")
+        self.ping_headers = CIMultiDictProxy(CIMultiDict(resp.headers))
         header = resp.headers.get("API-Version")
         if self._api_version is None and header:
             self._set_version(header)
@@ -237,11 +242,22 @@ class Transport:
     ) -> str:
         """The request target: ``/v1.41/containers/json?all=1`` (negotiates on first use)."""
         if versioned:
-            path = f"/v{self._api_version or await self.negotiate_version()}{path}"
+            version = self._api_version or await self.negotiate_version()
+            if self._check is not None and path.startswith(self._checked_prefixes):
+                await self._check(path)
+            path = f"/v{version}{path}"
         if not params:
             return path
         url = self.address.base_url.with_path(path, encoded=True).with_query(query(params))
         return url.raw_path_qs
+
+    def check_before(
+        self, prefixes: tuple[str, ...], check: Callable[[str], Awaitable[None]]
+    ) -> None:
+        """Have ``check(path)`` run (and raise) before every versioned request to a path
+        starting with one of ``prefixes`` (the client's engine capability checks)."""
+        self._checked_prefixes = prefixes
+        self._check = check
 
     # --- errors -------------------------------------------------------------------------
 

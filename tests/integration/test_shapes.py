@@ -70,7 +70,10 @@ async def test_real_answers_are_covered_by_the_shapes(
             healthcheck=Healthcheck(test=["CMD", "true"], interval=0.05, retries=1),
         )
         await container.start()
-        for _ in range(200):  # until the first health check has run
+        # Podman runs health checks from systemd timers: without systemd, never.
+        health_runs = not (await docker.engine()).is_podman
+        await container.reload()
+        for _ in range(200 if health_runs else 0):  # until the first health check has run
             await container.reload()
             if (container.state.get("Health") or {}).get("Log"):
                 break
@@ -79,9 +82,13 @@ async def test_real_answers_are_covered_by_the_shapes(
         # Container inspect, and the typed views of its parts.
         assert_covered(container.attrs, shapes.ContainerInspectResponse)
         assert container.state["Running"] is True
-        assert (container.state.get("Health") or {}).get("Log"), "no health check ran"
+        if health_runs:
+            assert (container.state.get("Health") or {}).get("Log"), "no health check ran"
         assert container.config.get("Labels") == labels
-        assert container.host_config["NetworkMode"] == network.name
+        # Podman reports the mode ("bridge") where Docker names the network.
+        assert container.host_config["NetworkMode"] in (
+            (network.name, "bridge") if not health_runs else (network.name,)
+        )
         assert (container.network_settings.get("Ports") or {}).get("80/tcp")
         assert network.name in (container.network_settings.get("Networks") or {})
         assert [m.get("Name") for m in container.mounts] == [volume.name]
