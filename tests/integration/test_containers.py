@@ -328,6 +328,7 @@ async def test_stats_stream_and_single(make: Make) -> None:
     assert samples[1]["precpu_stats"]["cpu_usage"] == samples[0]["cpu_stats"]["cpu_usage"]
 
 
+@pytest.mark.needs("healthcheck")
 async def test_health_waits_and_reports(make: Make) -> None:
     healthy = await make(healthcheck=Healthcheck("true", interval=0.2, timeout=2))
     assert healthy.health == "none"  # inspected at creation, before the first check

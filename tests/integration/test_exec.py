@@ -18,11 +18,8 @@ from aiodock.containers import Container
 from aiodock.exec import ExecResult
 from aiodock.process import Process
 from aiodock.streams import FrameStream
-from tests.conftest import open_fds
 
-from ..conftest import unavailable
-
-DAEMON_SOCKET = "/var/run/docker.sock"
+from ..conftest import daemon_socket, open_fds, unavailable
 
 
 @pytest.fixture
@@ -381,7 +378,7 @@ class _TLSForwarder(asyncio.Protocol):
             self._daemon.close()
 
     async def _pump_from_daemon(self) -> None:
-        reader, writer = await asyncio.open_unix_connection(DAEMON_SOCKET)
+        reader, writer = await asyncio.open_unix_connection(daemon_socket())
         self._daemon = writer
         writer.write(bytes(self._pending))
         if self._eof:
@@ -400,7 +397,7 @@ async def _serve_forwarder(
     ssl_context: ssl.SSLContext | None,
 ) -> tuple[asyncio.AbstractServer, int]:
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        daemon_r, daemon_w = await asyncio.open_unix_connection(DAEMON_SOCKET)
+        daemon_r, daemon_w = await asyncio.open_unix_connection(daemon_socket())
         try:
             await asyncio.gather(_forward(client_r, daemon_w), _forward(daemon_r, client_w))
         finally:
