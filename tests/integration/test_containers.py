@@ -206,7 +206,13 @@ async def test_port_lookup(docker: Docker, make: Make, labels: dict[str, str]) -
         container = await make(
             network_mode=None,
             network=network["Id"],
-            ports={"80/tcp": ("127.0.0.1", None), "53/udp": None, 81: [None, None]},
+            # Two bindings of one port on two addresses (Docker 28 refuses two on the same
+            # address: both take 0.0.0.0 and [::] on one ephemeral port).
+            ports={
+                "80/tcp": ("127.0.0.1", None),
+                "53/udp": None,
+                81: [("127.0.0.1", None), ("127.0.0.2", None)],
+            },
         )
         bindings = await container.port(80)
         assert bindings is not None and bindings[0]["HostIp"] == "127.0.0.1"
