@@ -39,9 +39,10 @@ engine-down:
 engine-status:
 	scripts/engine.sh status $(ENGINE)
 
-# The integration and example tests on each engine in turn (ENGINES="..." picks some).
+# The integration and example tests on each engine (ENGINES="..." picks some; ENGINE_JOBS=2
+# runs two engines at a time).
 test-engines: venv
-	ENGINES="$(ENGINES)" PYTEST_ARGS="$(PYTEST_ARGS)" scripts/test-engines.sh
+	ENGINES="$(ENGINES)" ENGINE_JOBS="$(ENGINE_JOBS)" PYTEST_ARGS="$(PYTEST_ARGS)" scripts/test-engines.sh
 
 demo: venv docker-up
 	$(BIN)/python examples/quickstart.py

@@ -71,8 +71,12 @@ install_missing() {
     [ "$(id -u)" = 0 ] || die "need ${missing[*]} and root to install them"
     echo "engine: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null
-    apt-get install -y -q "${missing[@]}" >/dev/null
+    # one apt at a time when several engines come up at once (test-engines.sh)
+    (
+        flock 9
+        apt-get update -q >/dev/null
+        apt-get install -y -q "${missing[@]}" >/dev/null
+    ) 9>/var/lock/aiodock-engines-apt.lock
 }
 
 # The Debian archive this system's apt already uses (AIODOCK_DEBIAN_MIRROR overrides).

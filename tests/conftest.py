@@ -176,7 +176,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     for capability in needed:
         reason = engine.lacks(capability)
         if reason is not None:
-            pytest.skip(f"{NOT_APPLICABLE} {engine}: {reason}")
+            pytest.skip(f"{NOT_APPLICABLE} {reason}")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

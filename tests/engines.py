@@ -36,7 +36,7 @@ LACKING: dict[str, dict[str, tuple[tuple[int, ...] | None, str]]] = {
     },
 }
 
-NOT_APPLICABLE = "not applicable on"
+NOT_APPLICABLE = "not applicable:"
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
