@@ -252,6 +252,7 @@ make_netns() {
 
 up() {
     pick "$1"
+    install_missing curl busybox-static # the API calls here and the test image
     mkdir -p "$state/sock" "$data"
     if running && answers; then
         echo "engine: $name answers on $sock"
