@@ -4,6 +4,7 @@ and the same over plain TCP and TLS (through a local forwarder to the daemon's s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import shutil
 import ssl
@@ -377,6 +378,15 @@ class _TLSForwarder(asyncio.Protocol):
         if self._daemon is not None:
             self._daemon.close()
 
+    async def aclose(self) -> None:
+        """End the connection and its pump (at the test's end, whatever the daemon does)."""
+        if self._transport is not None:
+            self._transport.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, OSError):
+                await self._task
+
     async def _pump_from_daemon(self) -> None:
         reader, writer = await asyncio.open_unix_connection(daemon_socket())
         self._daemon = writer
@@ -394,8 +404,11 @@ class _TLSForwarder(asyncio.Protocol):
 
 
 async def _serve_forwarder(
-    ssl_context: ssl.SSLContext | None,
+    ssl_context: ssl.SSLContext | None, connections: list[_TLSForwarder]
 ) -> tuple[asyncio.AbstractServer, int]:
+    """A forwarder on a free loopback port; its TLS connections are added to ``connections``
+    (for :func:`_stop_forwarder`)."""
+
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         daemon_r, daemon_w = await asyncio.open_unix_connection(daemon_socket())
         try:
@@ -409,9 +422,20 @@ async def _serve_forwarder(
         server = await asyncio.start_server(handle, "127.0.0.1", 0)
     else:
         context = ssl_context
-        server = await loop.create_server(lambda: _TLSForwarder(context), "127.0.0.1", 0)
+
+        def connection() -> _TLSForwarder:
+            connections.append(_TLSForwarder(context))
+            return connections[-1]
+
+        server = await loop.create_server(connection, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     return server, port
+
+
+async def _stop_forwarder(server: asyncio.AbstractServer, connections: list[_TLSForwarder]) -> None:
+    server.close()
+    for forwarder in connections:
+        await forwarder.aclose()
 
 
 @pytest.fixture(scope="module")
@@ -446,7 +470,7 @@ async def _exercise(client: Docker, container_id: str) -> None:
 
 
 async def test_exec_over_tcp(container: Container) -> None:
-    server, port = await _serve_forwarder(None)
+    server, port = await _serve_forwarder(None, [])
     try:
         async with Docker(f"tcp://127.0.0.1:{port}", tls=False) as client:
             await _exercise(client, container.id)
@@ -458,7 +482,8 @@ async def test_exec_over_tls(container: Container, certificate: tuple[Path, Path
     cert, key = certificate
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert, key)
-    server, port = await _serve_forwarder(server_context)
+    connections: list[_TLSForwarder] = []
+    server, port = await _serve_forwarder(server_context, connections)
     try:
         async with Docker(f"tcp://127.0.0.1:{port}", tls=TLSConfig(ca_cert=cert)) as client:
             await _exercise(client, container.id)
@@ -466,4 +491,4 @@ async def test_exec_over_tls(container: Container, certificate: tuple[Path, Path
             with pytest.raises(DockerConnectionError, match="TLS"):
                 await bad.exec.start("abc", tty=False)  # the certificate is not trusted
     finally:
-        server.close()
+        await _stop_forwarder(server, connections)
