@@ -22,6 +22,7 @@ CAPABILITIES: dict[str, str] = {
     "buildkit-session": "BuildKit sessions on /session, builds with version=2",
     "build-prune": "the build cache: /build/prune",
     "healthcheck": "health checks that run (Podman runs them from systemd timers)",
+    "registry-data": "image data from the registry: /distribution/{name}/json",
 }
 
 # For each kind other than Docker: capability -> (first version that has it, or None for
@@ -33,6 +34,7 @@ LACKING: dict[str, dict[str, tuple[tuple[int, ...] | None, str]]] = {
         "buildkit-session": (None, "builds with Buildah, which serves no BuildKit /session"),
         "build-prune": (None, "has no build cache to prune (/build/prune)"),
         "healthcheck": (None, "runs health checks from systemd timers; there is no systemd here"),
+        "registry-data": (None, "has no /distribution endpoint"),
     },
 }
 
