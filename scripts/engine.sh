@@ -193,7 +193,7 @@ prepare() {
         registries_conf >"$state/registries.conf"
         ;;
     podman-5)
-        ensure_tree /usr/bin/podman podman catatonit nftables iptables
+        ensure_tree /usr/bin/podman podman catatonit aardvark-dns nftables iptables
         mkdir -p "$tree/etc/containers"
         podman_conf /var/lib/containers /run/aiodock-podman >"$tree/etc/containers/containers.conf"
         storage_conf /var/lib/containers /run/aiodock-podman >"$tree/etc/containers/storage.conf"
