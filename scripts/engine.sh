@@ -326,7 +326,7 @@ down() {
             # shellcheck disable=SC2086
             kill $pids 2>/dev/null || true
             sleep 1
-            # shellcheck disable=SC2086
+            # shellcheck disable=SC2046
             kill -9 $(ip netns pids "$netns") 2>/dev/null || true
         fi
         ip netns delete "$netns"
