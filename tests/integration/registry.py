@@ -12,6 +12,7 @@ to ``registry.host`` need no daemon configuration::
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import shutil
 import socket
@@ -45,11 +46,21 @@ auth:
 """
 
 
+# The registry's ports: engines that do not trust every loopback registry as Docker does
+# (Podman) are told these are plain-HTTP registries (scripts/engine.sh).
+REGISTRY_PORTS = range(45000, 45100)
+
+
 def free_port() -> int:
-    """A TCP port free on the loopback interface right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port of ``REGISTRY_PORTS`` free on the loopback interface right now."""
+    for port in random.sample(REGISTRY_PORTS, len(REGISTRY_PORTS)):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {REGISTRY_PORTS}")
 
 
 class LocalRegistry:
