@@ -9,17 +9,19 @@ operation of the Engine API was called last.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from aiodock import Docker, NotFound
+from aiodock import Docker, NotFound, Service
 
+from ..conftest import TEST_IMAGE, TEST_LABELS
 from ..integration.private_daemon import sweep_orphans
 from .cluster import Cluster
 
+SLEEP = ["sleep", "600"]
 SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
 MODULE_ORDER = (
     "test_membership",
@@ -76,3 +78,27 @@ async def cleanup(cluster: Cluster) -> AsyncIterator[list[Any]]:
             await item.remove()
         except NotFound:
             pass
+
+
+NewService = Callable[..., Awaitable[Service]]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def new_service(manager: Docker, cleanup: list[Any]) -> NewService:
+    """Create a service of the test image (``sleep 600`` unless a command is given) on
+    node1, removed after the test; its tasks stop at once (SIGKILL)."""
+
+    async def create(prefix: str, command: Sequence[str] = SLEEP, **kwargs: Any) -> Service:
+        kwargs.setdefault("stop_signal", "SIGKILL")
+        service = await manager.services.create(
+            TEST_IMAGE, list(command), name=unique(prefix), labels=TEST_LABELS, **kwargs
+        )
+        cleanup.append(service)
+        return service
+
+    return create
+
+
+async def hostnames(docker: Docker) -> dict[str, str]:
+    """Node id -> host name."""
+    return {node.id: node.hostname for node in await docker.nodes.list()}
