@@ -571,8 +571,8 @@ class ConvergenceProgress:
             text += f", update {self.update_state.replace('_', ' ')}"
         if self.lost_tasks:
             text += (
-                f"; {len(self.lost_tasks)} task(s) on down node(s) "
-                f"{', '.join(self.down_nodes)} rescheduled"
+                f"; {len(self.lost_tasks)} task(s) lost with down node(s) "
+                f"{', '.join(self.down_nodes)}"
             )
         if self.errors:
             text += "; " + "; ".join(self.errors)

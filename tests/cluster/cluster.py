@@ -79,10 +79,8 @@ class ClusterNode:
         return str(((await self.docker.info()).get("Swarm") or {}).get("LocalNodeState", ""))
 
     async def start(self) -> None:
-        """Start the daemon again (same data root) and reconnect the client."""
+        """Start the daemon again (same data root); the client carries on."""
         await self.daemon.start()
-        await self.docker.close()
-        self.open_client()
 
     async def power_off(self) -> None:
         """Kill the daemon and everything it runs, as a machine losing power."""
