@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import copy
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Generator, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,6 +92,8 @@ SERVICE_KWARGS = _CONTAINER_ARGS | _PLACEMENT_ARGS | _TEMPLATE_ARGS | _SERVICE_A
 """Every keyword argument ``services.create`` and ``Service.update`` understand."""
 
 _FAILED_STATES = ("failed", "rejected")
+# How long a service must want no task at all before that counts as converged.
+_SETTLE = 1.0
 # States of a task that still runs, or is on its way to, as far as its node last reported.
 _LIVE_STATES = ("assigned", "accepted", "preparing", "ready", "starting", "running")
 
@@ -608,8 +611,17 @@ class Convergence:
     async def _follow(self) -> AsyncIterator[ConvergenceProgress]:
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         last: ConvergenceProgress | None = None
+        nothing_since: float | None = None
         while True:
             progress, tasks = await self.service._look(self.tolerate_failures)
+            if progress.converged and not progress.wanted and not progress.job:
+                # A global service wants no task until its orchestrator made them: believe
+                # "nothing wanted" only once it held for a moment.
+                nothing_since = nothing_since or time.monotonic()
+                if time.monotonic() - nothing_since < _SETTLE:
+                    progress = dataclasses.replace(progress, converged=False)
+            else:
+                nothing_since = None
             if progress != last:
                 last = progress
                 yield progress

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aiodock import Docker, DockerError
+from aiodock import Docker, DockerError, OutOfSequence
+from aiodock.nodes import Node
 
 from ..integration.private_daemon import PrivateDaemon, PrivateNetwork
 
@@ -53,6 +54,22 @@ async def poll(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not reached within {timeout}s; last: {last!r}")
         await asyncio.sleep(interval)
+
+
+async def change_node(
+    manager: Docker, node_id: str, change: Callable[[Node], Awaitable[None]]
+) -> Node:
+    """Read the node and apply ``change`` (``Node.promote``, ...), again while the swarm
+    moves the node's version on under it (status reports do): the documented way of
+    meeting :class:`OutOfSequence`."""
+    for _ in range(20):
+        node = await manager.nodes.get(node_id)
+        try:
+            await change(node)
+            return node
+        except OutOfSequence:
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"node {node_id} kept changing under {change}")
 
 
 @dataclass
@@ -110,7 +127,7 @@ class Cluster:
 
     async def start(self) -> None:
         """Link the namespaces, start the daemons and load the test image into each."""
-        await self.network.__aenter__()
+        await self.network.open()
         for node in self.nodes:
             node.address = await self.network.attach(node.daemon)
         await asyncio.gather(*(node.daemon.start() for node in self.nodes))

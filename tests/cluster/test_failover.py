@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from aiodock import APIError, Docker, DockerError, NotFound
+from aiodock.nodes import Node
 from aiodock.services import ConvergenceProgress
 
 from ..conftest import TEST_IMAGE, TEST_LABELS
-from .cluster import Cluster, poll
+from .cluster import Cluster, change_node, poll
 from .conftest import SESSION_LOOP, SLEEP, NewService, unique
 
 pytestmark = SESSION_LOOP
@@ -27,7 +28,7 @@ async def test_killed_manager_tasks_are_rescheduled_and_the_others_carry_on(
 ) -> None:
     ids = await node_ids(cluster)
     for name in ("node2", "node3"):
-        await (await manager.nodes.get(ids[name])).promote()
+        await change_node(manager, ids[name], Node.promote)
     await poll(
         manager.nodes.list,
         lambda nodes: all(n.manager_status.get("Reachability") == "reachable" for n in nodes),
@@ -88,9 +89,15 @@ async def test_downed_worker_is_force_removed_and_joins_again(
 ) -> None:
     ids = await node_ids(cluster)
     for name in ("node2", "node3"):
-        node = await manager.nodes.get(ids[name])
-        await node.demote()
-    await poll(manager.nodes.list, lambda nodes: [n.role for n in nodes].count("manager") == 1)
+        await change_node(manager, ids[name], Node.demote)
+    # Out of the managers' Raft group too (it follows the role change), before node3 goes.
+    await poll(
+        manager.nodes.list,
+        lambda nodes: [bool(n.manager_status) for n in nodes].count(True) == 1,
+        retry=(DockerError,),
+    )
+    for name in ("node2", "node3"):
+        await poll(cluster[name].docker.info, lambda info: not info["Swarm"]["ControlAvailable"])
 
     with pytest.raises(APIError, match="is not down") as caught:
         await manager.nodes.remove(ids["node2"])  # up: refused without force
@@ -98,7 +105,9 @@ async def test_downed_worker_is_force_removed_and_joins_again(
 
     node3 = cluster["node3"]
     await node3.power_off()
-    down = await poll(lambda: manager.nodes.get(ids["node3"]), lambda n: n.state == "down")
+    down = await poll(
+        lambda: manager.nodes.get(ids["node3"]), lambda n: n.state == "down", retry=(DockerError,)
+    )
     await down.remove(force=True)
     with pytest.raises(NotFound):
         await manager.nodes.get(ids["node3"])

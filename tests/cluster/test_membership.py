@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from aiodock import APIError, Docker, InvalidArgument, NotFound, ServiceUnavailable
+from aiodock.nodes import Node
 
-from .cluster import Cluster, poll
+from .cluster import Cluster, change_node, poll
 from .conftest import SESSION_LOOP
 
 pytestmark = SESSION_LOOP
@@ -78,7 +79,7 @@ async def test_leave_bad_tokens_and_join_as_manager(cluster: Cluster, manager: D
     with pytest.raises(NotFound):
         await manager.nodes.get(old_id)
 
-    await joined.demote()
+    joined = await change_node(manager, new_id, Node.demote)
     assert joined.role == "worker"
     await poll(node3.docker.info, lambda info: not info["Swarm"]["ControlAvailable"])
     await cluster.wait_ready(manager)
@@ -86,8 +87,7 @@ async def test_leave_bad_tokens_and_join_as_manager(cluster: Cluster, manager: D
 
 async def test_promote_and_demote(cluster: Cluster, manager: Docker) -> None:
     node2 = cluster["node2"]
-    node = await manager.nodes.get(await node2.node_id())
-    await node.promote()
+    node = await change_node(manager, await node2.node_id(), Node.promote)
     assert node.role == "manager"
     await poll(node2.docker.info, lambda info: info["Swarm"]["ControlAvailable"])
     await poll(node.reload, lambda _: node.manager_status.get("Reachability") == "reachable")
@@ -95,7 +95,7 @@ async def test_promote_and_demote(cluster: Cluster, manager: Docker) -> None:
     assert {n.id for n in await node2.docker.nodes.list()} == {
         n.id for n in await manager.nodes.list()
     }
-    await node.demote()
+    node = await change_node(manager, node.id, Node.demote)
     assert node.role == "worker"
     await poll(node2.docker.info, lambda info: not info["Swarm"]["ControlAvailable"])
     with pytest.raises(ServiceUnavailable):

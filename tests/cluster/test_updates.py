@@ -49,7 +49,7 @@ async def test_rolling_update_reports_progress_until_every_node_runs_the_new_spe
     assert {p.updated for p in during} >= {1, 2}
     assert any("update updating" in p.summary for p in during)
     counts = [p.updated for p in seen]
-    assert counts == sorted(counts) or max(counts) == 3
+    assert counts == sorted(counts)  # never a step back
 
     tasks = await service.wait_converged(timeout=10)
     names = await hostnames(manager)

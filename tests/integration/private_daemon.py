@@ -435,7 +435,7 @@ class PrivateNetwork:
     whose ``eth0`` is linked to it: daemons that reach each other at ``192.0.2.N`` and
     nothing else (no interface or address on the host).
 
-    ``async with PrivateNetwork() as net: net.attach(daemon)`` before the daemon starts;
+    ``async with PrivateNetwork() as net: await net.attach(daemon)`` before the daemon starts;
     leaving the block (or :meth:`close`) deletes the namespaces, the links and the bridge
     go with them. The namespaces of a daemon belong to its directory (and are deleted with
     it, see :func:`remove_daemon_root`); the hub belongs to a directory of its own.
@@ -451,11 +451,15 @@ class PrivateNetwork:
         self.members: list[PrivateDaemon] = []
         self._up = False
 
-    async def __aenter__(self) -> PrivateNetwork:
+    async def open(self) -> None:
+        """Make the hub namespace and its bridge."""
         await run("ip", "netns", "add", self.hub)
         await run("ip", "-n", self.hub, "link", "add", "br0", "type", "bridge")
         await run("ip", "-n", self.hub, "link", "set", "br0", "up")
         self._up = True
+
+    async def __aenter__(self) -> PrivateNetwork:
+        await self.open()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
