@@ -100,7 +100,7 @@ class AuthConfig:
             self.registrytoken,
         )
 
-    def to_dict(self) -> dict[str, str]:
+    def to_api(self) -> dict[str, str]:
         """The Engine API's JSON form (empty fields left out)."""
         out = {
             "username": self.username,
@@ -114,7 +114,7 @@ class AuthConfig:
 
     def header(self) -> str:
         """The ``X-Registry-Auth`` value: base64url of the JSON form."""
-        return encode_auth(self.to_dict())
+        return encode_auth(self.to_api())
 
 
 def encode_auth(data: Mapping[str, Any]) -> str:
@@ -386,7 +386,7 @@ async def registry_config_header(docker: Docker | None = None) -> str | None:
         except CredentialError:
             continue  # the CLI also builds with what it can find
         if auth is not None:
-            found[key] = auth.to_dict()
+            found[key] = auth.to_api()
     return encode_auth(found) if found else None
 
 
@@ -423,7 +423,7 @@ async def login(
         "email": email or "",
         "serveraddress": registry or INDEX_NAME,
     }
-    answer: dict[str, Any] = await docker._json("POST", "/auth", json=body) or {}
+    answer: dict[str, Any] = await docker.transport.json("POST", "/auth", json=body) or {}
     token = answer.get("IdentityToken") or ""
     remembered = AuthConfig(
         username=username,

@@ -17,8 +17,6 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final
 
-import aiohttp
-
 from .decoders import JSONStreamDecoder
 from .errors import (
     APIError,
@@ -27,6 +25,7 @@ from .errors import (
     InvalidArgument,
 )
 from .streams import JSONStream
+from .transport import ByteSource
 from .utils import Filters, encode_filters
 
 if TYPE_CHECKING:
@@ -288,11 +287,11 @@ class EventStream(JSONStream[Any]):
             resume = max(resume, self._since_ns)
         return format_since(resume)
 
-    async def _open_once(self) -> aiohttp.ClientResponse:
+    async def _open_once(self) -> ByteSource:
         if self._started_ns is None:
             self._started_ns = time.time_ns()
         params = {"since": self._resume_since(), "until": self._until, "filters": self._filters}
-        return await self._docker._request("GET", "/events", params=params, stream=True)
+        return await self._docker.transport.request("GET", "/events", params=params, stream=True)
 
     @staticmethod
     def _retryable(error: BaseException) -> bool:
@@ -314,7 +313,7 @@ class EventStream(JSONStream[Any]):
                 self._finished = True
                 raise
             except BaseException as exc:
-                error = self._docker.translate_error(exc, self._what)
+                error = self._docker.transport.map_error(exc, self._what)
                 if not self._retryable(error):
                     self._finished = True
                     if error is exc:
@@ -391,13 +390,13 @@ class EventStream(JSONStream[Any]):
                 await self._connect()
                 continue
             try:
-                chunk = await resp.content.readany()
+                chunk = await resp.read_chunk()
             except asyncio.CancelledError:
                 raise
             except BaseException as exc:
                 if self._finished:  # close() from another task
                     return False
-                error = self._docker.translate_error(exc, self._what)
+                error = self._docker.transport.map_error(exc, self._what)
                 if not self._retryable(error):
                     self._finish(release=False)
                     raise error from exc

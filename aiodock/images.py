@@ -5,6 +5,8 @@ Progress operations (pull, push, build, load, import) return a
 :class:`~aiodock.streams.ProgressStream`: ``await`` it for the result, or ``async for``
 over it for the daemon's progress objects. An error object in the stream raises
 :class:`~aiodock.errors.BuildError` (builds) or :class:`~aiodock.errors.APIError`.
+What a build sends and reads (its parameters, :class:`BuildStream`) is in
+:mod:`aiodock.image_build`.
 """
 
 from __future__ import annotations
@@ -14,27 +16,33 @@ import builtins
 import json
 import os
 import re
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
-
-import aiohttp
 
 from .auth import auth_header_for, registry_config_header
 from .build import dockerfile_context, iter_file, prepare_context, tar_chunks
-from .buildkit import decode_trace
+from .byte_stream import ByteStream
+from .container_config import _extra_hosts
 from .errors import (
     APIError,
     BuildError,
     ImageNotFound,
     InvalidArgument,
-    StreamDecodeError,
+)
+from .image_build import (
+    BuildStream,
+    _build_error,
+    _built_id,
+    _container_limits,
+    _tags,
 )
 from .reference import parse_reference, split_tag
 from .resource import Manager, Resource, path_id
 from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .shapes import ImageConfig
-from .streams import ProgressStream, ResponseStream, StreamSource
-from .utils import Filters, encode_filters, parse_bytes
+from .streams import ProgressStream
+from .transport import ByteSource
+from .utils import Filters, encode_filters, parse_bytes, string_map
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -60,76 +68,8 @@ _BUILD_PRUNE_FILTERS: Final = (
     "private",
 )
 _SEARCH_FILTERS: Final = ("is-automated", "is-official", "stars")
-_CONTAINER_LIMITS: Final = ("memory", "memswap", "cpushares", "cpusetcpus", "cpuperiod", "cpuquota")
 _LOADED = re.compile(r"^Loaded image(?: ID)?: (\S+)\s*$")
-_BUILT = re.compile(r"^Successfully built ([0-9a-f]+)\s*$")
 _NO_AUTH: Final = "e30="  # base64url of {}: push refuses a request without the header
-
-
-class _Chunks:
-    """Decoder that hands out the body's chunks as they are."""
-
-    def feed(self, data: bytes) -> list[bytes]:
-        return [data]
-
-    def eof(self) -> list[bytes]:
-        return []
-
-
-class ByteStream(ResponseStream[bytes]):
-    """A binary body (``save``): ``async for chunk in stream``, or :meth:`read` /
-    :meth:`write_to`. The connection is released when the stream ends or is closed."""
-
-    def __init__(self, docker: Docker, opener: Any, what: str) -> None:
-        super().__init__(docker, opener, _Chunks(), what)
-
-    async def read(self) -> bytes:
-        """The whole body (mind the size: a large image is large)."""
-        parts: list[bytes] = []
-        async for chunks in self.batches():
-            parts.extend(chunks)
-        return b"".join(parts)
-
-    async def write_to(self, target: str | os.PathLike[str] | IO[bytes]) -> int:
-        """Write the body to a path or a binary file, chunk by chunk; the bytes written."""
-        loop = asyncio.get_running_loop()
-        if isinstance(target, (str, os.PathLike)):
-            fh: IO[bytes] = await loop.run_in_executor(None, open, os.fspath(target), "wb")
-            close = True
-        else:
-            fh, close = target, False
-        written = 0
-        try:
-            async for chunks in self.batches():
-                data = b"".join(chunks)
-                await loop.run_in_executor(None, fh.write, data)
-                written += len(data)
-        finally:
-            if close:
-                fh.close()
-        return written
-
-
-class BuildStream(ProgressStream["Image"]):
-    """Progress of a build. BuildKit's ``moby.buildkit.trace`` objects arrive with ``aux``
-    decoded into a :class:`~aiodock.buildkit.StatusResponse` (vertexes, statuses, logs)."""
-
-    def _convert(self, items: list[Any]) -> list[dict[str, Any]]:
-        for item in items:
-            if isinstance(item, dict) and item.get("id") == "moby.buildkit.trace":
-                aux = item.get("aux")
-                if isinstance(aux, str):
-                    try:
-                        item["aux"] = decode_trace(aux)
-                    except StreamDecodeError:
-                        pass  # keep the raw payload rather than fail the build
-        return super()._convert(items)
-
-
-def _build_error(item: dict[str, Any], log: list[dict[str, Any]]) -> Exception:
-    detail = item.get("errorDetail") or {}
-    message = item.get("error") or detail.get("message") or "unknown build error"
-    return BuildError(str(message).strip(), log)
 
 
 class Image(Resource):
@@ -164,7 +104,7 @@ class Image(Resource):
 
     async def history(self) -> list[dict[str, Any]]:
         """The image's layers, newest first (``GET /images/{name}/history``)."""
-        result: list[dict[str, Any]] = await self._docker._json(
+        result: list[dict[str, Any]] = await self._docker.transport.json(
             "GET", f"/images/{path_id(self.id)}/history"
         )
         return result
@@ -177,7 +117,7 @@ class Image(Resource):
             raise InvalidArgument(f"tag: {repository!r} already has a tag; pass one or the other")
         tag = tag or inline or "latest"
         parse_reference(f"{repo}:{tag}")
-        await self._docker._call(
+        await self._docker.transport.call(
             "POST", f"/images/{path_id(self.id)}/tag", params={"repo": repo, "tag": tag}
         )
 
@@ -268,7 +208,7 @@ class ImageManager(Manager):
         """The image with this name or id (raises :class:`ImageNotFound`)."""
         if not isinstance(name, str) or not name:
             raise InvalidArgument("name: an image name or id is required")
-        attrs = await self._docker._json("GET", f"/images/{path_id(name)}/json")
+        attrs = await self._docker.transport.json("GET", f"/images/{path_id(name)}/json")
         return Image(self._docker, attrs)
 
     async def exists(self, name: str) -> bool:
@@ -298,7 +238,7 @@ class ImageManager(Manager):
         if name is not None:
             merged["reference"] = name
         params = {"all": all, "filters": encode_filters(merged, allowed=_LIST_FILTERS)}
-        summaries: builtins.list[dict[str, Any]] = await self._docker._json(
+        summaries: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "GET", "/images/json", params=params
         )
         if sparse:
@@ -320,7 +260,7 @@ class ImageManager(Manager):
         name = image.id if isinstance(image, Image) else image
         if not isinstance(name, str) or not name:
             raise InvalidArgument("image: an image name or id is required")
-        result: builtins.list[dict[str, Any]] = await self._docker._json(
+        result: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "DELETE",
             f"/images/{path_id(name)}",
             params={"force": force, "noprune": noprune},
@@ -332,7 +272,7 @@ class ImageManager(Manager):
         also ``until`` and ``label``/``label!`` filters. The daemon's answer
         (``ImagesDeleted``, ``SpaceReclaimed``)."""
         params = {"filters": encode_filters(filters, allowed=_PRUNE_FILTERS)}
-        result: dict[str, Any] = await self._docker._json(
+        result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/images/prune", params=params, timeout=None
         )
         return result
@@ -353,7 +293,7 @@ class ImageManager(Manager):
                 parse_bytes(keep_storage, name="keep_storage") if keep_storage is not None else None
             ),
         }
-        result: dict[str, Any] = await self._docker._json(
+        result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/build/prune", params=params, timeout=None
         )
         return result
@@ -375,7 +315,7 @@ class ImageManager(Manager):
         headers = None
         if auth_config is not None:
             headers = {"X-Registry-Auth": _header_from(auth_config)}
-        result: builtins.list[dict[str, Any]] = await self._docker._json(
+        result: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "GET",
             "/images/search",
             params={
@@ -393,7 +333,7 @@ class ImageManager(Manager):
         """Ask the image's registry for its digest and platforms, without pulling it."""
         parse_reference(name)
         headers = await self._auth_headers(name, auth_config)
-        attrs = await self._docker._json(
+        attrs = await self._docker.transport.json(
             "GET", f"/distribution/{path_id(name)}/json", headers=headers
         )
         return RegistryData(self._docker, name, attrs, auth_config)
@@ -463,9 +403,9 @@ class ImageManager(Manager):
             _header_from(auth_config)  # validate now, before the stream is used
         docker = self._docker
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             headers = await self._auth_headers(name, auth_config)
-            return await docker._request(
+            return await docker.transport.request(
                 "POST",
                 "/images/create",
                 params={"fromImage": name, "tag": tag, "platform": platform},
@@ -504,9 +444,9 @@ class ImageManager(Manager):
             _header_from(auth_config)
         docker = self._docker
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             headers = await self._auth_headers(name, auth_config)
-            return await docker._request(
+            return await docker.transport.request(
                 "POST",
                 f"/images/{path_id(name)}/push",
                 params={"tag": tag},
@@ -540,8 +480,8 @@ class ImageManager(Manager):
         else:
             path, params = "/images/get", {"names": listed}
 
-        async def opener() -> aiohttp.ClientResponse:
-            return await docker._request("GET", path, params=params, stream=True)
+        async def opener() -> ByteSource:
+            return await docker.transport.request("GET", path, params=params, stream=True)
 
         return ByteStream(docker, opener, f"save {', '.join(listed)}")
 
@@ -554,8 +494,8 @@ class ImageManager(Manager):
         body = iter_file(data, name="data")
         docker = self._docker
 
-        async def opener() -> aiohttp.ClientResponse:
-            return await docker._request(
+        async def opener() -> ByteSource:
+            return await docker.transport.request(
                 "POST",
                 "/images/load",
                 params={"quiet": quiet},
@@ -620,11 +560,11 @@ class ImageManager(Manager):
             params["fromSrc"] = "-"
             body = iter_file(src, name="src")
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             headers = {"Content-Type": "application/x-tar"} if body is not None else None
             if image is not None:
                 headers = await self._auth_headers(image, None)
-            return await docker._request(
+            return await docker.transport.request(
                 "POST",
                 "/images/create",
                 params=params,
@@ -666,7 +606,7 @@ class ImageManager(Manager):
         elif tag is not None:
             raise InvalidArgument("tag: a tag needs a repository")
         change_list = [changes] if isinstance(changes, str) else list(changes or [])
-        answer = await self._docker._json(
+        answer = await self._docker.transport.json(
             "POST",
             "/commit",
             params={
@@ -766,15 +706,15 @@ class ImageManager(Manager):
             "isolation": isolation,
             "squash": squash,
             "version": version,
-            "buildargs": _string_map(buildargs, "buildargs"),
-            "labels": _string_map(labels, "labels"),
+            "buildargs": string_map(buildargs, "buildargs"),
+            "labels": string_map(labels, "labels"),
             "cachefrom": json.dumps(list(cache_from)) if cache_from else None,
-            "extrahosts": _extra_hosts(extra_hosts),
+            "extrahosts": None if extra_hosts is None else _extra_hosts(extra_hosts, "extra_hosts"),
             "shmsize": parse_bytes(shm_size, name="shm_size") if shm_size is not None else None,
         }
         if version not in (None, "1", "2"):
             raise InvalidArgument(f'version: {version!r} is not "1" (classic) or "2" (BuildKit)')
-        params.update(_limits(container_limits))
+        params.update(_container_limits(container_limits))
         session: BuildSession | None = None
         if secrets or ssh:
             if version != "2":
@@ -802,7 +742,7 @@ class ImageManager(Manager):
         if encoding:
             headers["Content-Encoding"] = encoding
 
-        async def opener() -> StreamSource:
+        async def opener() -> ByteSource:
             config = await registry_config_header(docker)
             if config is not None:
                 headers["X-Registry-Config"] = config
@@ -827,8 +767,8 @@ class ImageManager(Manager):
 
     async def _post_build(
         self, params: dict[str, Any], body: Any, headers: dict[str, str]
-    ) -> aiohttp.ClientResponse:
-        return await self._docker._request(
+    ) -> ByteSource:
+        return await self._docker.transport.request(
             "POST", "/build", params=params, data=body, headers=headers, stream=True,
             timeout=None,
         )  # fmt: skip
@@ -838,80 +778,3 @@ def _header_from(auth_config: Mapping[str, str]) -> str:
     from .auth import AuthConfig
 
     return AuthConfig.from_mapping(auth_config).header()
-
-
-def _tags(tag: str | Sequence[str] | None) -> list[str] | None:
-    if tag is None:
-        return None
-    tags = [tag] if isinstance(tag, str) else list(tag)
-    for item in tags:
-        if not isinstance(item, str):
-            raise InvalidArgument(f"tag: {item!r} is not a string")
-        parse_reference(item)
-    return tags
-
-
-def _string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise InvalidArgument(f"{name} must be a mapping, not {type(value).__name__}")
-    out: dict[str, str] = {}
-    for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, str):
-            raise InvalidArgument(f"{name}: keys and values must be strings ({key!r})")
-        out[key] = item
-    return out
-
-
-def _extra_hosts(value: Mapping[str, str] | Sequence[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, Mapping):
-        return [f"{host}:{ip}" for host, ip in value.items()]
-    if isinstance(value, str):
-        raise InvalidArgument('extra_hosts: expected {"host": "ip"} or ["host:ip", ...]')
-    hosts = list(value)
-    for entry in hosts:
-        if not isinstance(entry, str) or ":" not in entry:
-            raise InvalidArgument(f"extra_hosts: {entry!r} is not host:ip")
-    return hosts
-
-
-def _limits(limits: Mapping[str, int | str] | None) -> dict[str, Any]:
-    if not limits:
-        return {}
-    out: dict[str, Any] = {}
-    for key, value in limits.items():
-        if key not in _CONTAINER_LIMITS:
-            raise InvalidArgument(
-                f"container_limits: unknown key {key!r}; expected one of "
-                f"{', '.join(_CONTAINER_LIMITS)}"
-            )
-        if key in ("memory", "memswap"):
-            out[key] = -1 if value == -1 else parse_bytes(value, name=f"container_limits.{key}")
-        elif key == "cpusetcpus":
-            out[key] = str(value)
-        else:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidArgument(f"container_limits.{key}: expected an integer")
-            out[key] = value
-    return out
-
-
-def _built_id(log: Iterable[dict[str, Any]]) -> str | None:
-    """The image id a build reported: BuildKit's ``moby.image.id``, the classic builder's
-    ``aux`` or its ``Successfully built`` line, or the id a quiet build prints."""
-    for item in reversed(list(log)):
-        aux = item.get("aux")
-        if isinstance(aux, dict) and isinstance(aux.get("ID"), str):
-            return str(aux["ID"])
-        stream = item.get("stream")
-        if isinstance(stream, str):
-            match = _BUILT.match(stream.strip())
-            if match:
-                return match.group(1)
-            text = stream.strip()
-            if text.startswith("sha256:") and " " not in text:
-                return text
-    return None

@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Any, Union
 
 from .buildkit import proto_bytes, proto_fields, proto_varint
 from .errors import DockerError, InvalidArgument
-from .hijack import HijackedConnection, hijack
+from .transport import Connection
 
 if TYPE_CHECKING:
     from .client import Docker
-    from .streams import StreamSource
+    from .transport import ByteSource
 
 __all__ = ["BuildSession", "SecretSource", "check_secrets", "check_ssh_agents"]
 
@@ -165,7 +165,7 @@ class BuildSession:
         self._secrets = dict(secrets or {})
         self._agents = dict(ssh or {})
         self.id = _random.token_hex(12)
-        self._conn: HijackedConnection | None = None
+        self._conn: Connection | None = None
         self._h2: Any = None
         self._task: asyncio.Task[None] | None = None
         self._calls: dict[int, _Call] = {}
@@ -196,8 +196,8 @@ class BuildSession:
             ("X-Docker-Expose-Session-Sharedkey", self.id),
             *(("X-Docker-Expose-Session-Grpc-Method", method) for method in methods),
         ]
-        self._conn = await hijack(
-            self._docker, "POST", "/session", upgrade_to="h2c", headers=headers,
+        self._conn = await self._docker.transport.upgrade(
+            "POST", "/session", protocol="h2c", headers=headers,
             what="build session",
         )  # fmt: skip
         config = h2.config.H2Configuration(client_side=False, header_encoding=None)
@@ -220,7 +220,7 @@ class BuildSession:
         assert conn is not None
         try:
             while True:
-                data = await conn.readany()
+                data = await conn.read_chunk()
                 if not data:
                     return
                 for event in self._h2.receive_data(data):
@@ -387,7 +387,7 @@ class BuildSession:
             writer.close()
         self._send()
 
-    def bind(self, resp: StreamSource) -> StreamSource:
+    def bind(self, resp: ByteSource) -> ByteSource:
         """``resp`` (the build's answer), ending this session when it is released or closed."""
         return _SessionBound(resp, self)
 
@@ -412,13 +412,10 @@ class BuildSession:
 class _SessionBound:
     """A response whose release or close also ends the build session it needed."""
 
-    def __init__(self, resp: StreamSource, session: BuildSession) -> None:
+    def __init__(self, resp: ByteSource, session: BuildSession) -> None:
         self._resp = resp
         self._session = session
-
-    @property
-    def content(self) -> Any:
-        return self._resp.content
+        self.read_chunk = resp.read_chunk
 
     def release(self) -> Any:
         try:

@@ -92,7 +92,7 @@ def fake_service(
     async def version() -> str:
         return "1.41"
 
-    monkeypatch.setattr(docker, "_json", answer)
+    monkeypatch.setattr(docker.transport, "json", answer)
     monkeypatch.setattr(docker, "negotiate_version", version)
     return Service(docker, attrs)
 
