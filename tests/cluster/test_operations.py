@@ -82,5 +82,6 @@ def test_the_operation_list_is_the_specs() -> None:
 def test_every_swarm_operation_was_called(cluster: Cluster) -> None:
     counts = count_calls(cluster.api_calls())
     report = "\n".join(f"{counts[op]:6d}  {op[0]} {op[1]}" for op in OPERATIONS)
+    print(f"calls per operation, from the daemons' logs:\n{report}")  # shown with -rP
     missing = [f"{method} {path}" for method, path in OPERATIONS if not counts[(method, path)]]
     assert not missing, f"never called: {', '.join(missing)}\n{report}"
