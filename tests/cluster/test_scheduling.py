@@ -37,8 +37,8 @@ async def test_global_service_runs_one_task_per_node(
     tasks = await service.wait_converged(timeout=60)
     names = await hostnames(manager)
     assert sorted(names[t.node_id] for t in tasks) == ["node1", "node2", "node3"]
-    status = service.attrs["ServiceStatus"]
-    assert status["RunningTasks"] == status["DesiredTasks"] == 3
+    # The daemon's own count (read just before the tasks, so its RunningTasks may lag).
+    assert service.attrs["ServiceStatus"]["DesiredTasks"] == 3
 
 
 async def test_labels_and_constraints_place_tasks(
