@@ -85,6 +85,21 @@ async def test_secrets_and_configs_reach_tasks_on_every_node_and_logs_say_where(
     assert own.task_id == task.id and own.node_id == task.node_id and own.node_name == ""
 
 
+async def test_tagged_logs_of_a_tty_service_come_line_by_line(
+    manager: Docker, new_service: NewService
+) -> None:
+    service = await new_service(
+        "tty", ["sh", "-c", f"echo one; echo two; {HOLD}"], tty=True, replicas=2
+    )
+    tasks = await service.wait_converged(timeout=60)
+    assert service.tty
+    lines = await collect(service.tagged_logs(follow=True), 4)
+    assert sorted(line.text for line in lines) == ["one", "one", "two", "two"]
+    assert {line.task_id for line in lines} == {t.id for t in tasks}
+    slots = sorted({line.task_name for line in lines})
+    assert slots == [f"{service.name}.1", f"{service.name}.2"]
+
+
 async def test_overlay_network_joins_tasks_on_different_nodes(
     manager: Docker, new_service: NewService, cleanup: list[Any]
 ) -> None:
