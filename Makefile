@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 LINT_PATHS := aiodock tests examples $(wildcard bench)
 
 .PHONY: all venv docker-up docker-down engine-up engine-down engine-status test-engines demo test \
-	test-pythons unit integration examples lint docs bench clean
+	test-swarm test-pythons unit integration examples lint docs bench clean
 
 all: test
 
@@ -66,8 +66,13 @@ examples: venv docker-up
 docs: venv
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
+# tests/cluster (a swarm of three private daemons) runs once, in test-swarm.
 test: venv docker-up lint docs
-	$(BIN)/pytest -q tests $(PYTEST_ARGS)
+	$(BIN)/pytest -q tests --ignore=tests/cluster $(PYTEST_ARGS)
+
+# A three-node swarm of private daemons in network namespaces of its own (a few minutes).
+test-swarm: venv docker-up
+	$(BIN)/pytest -q tests/cluster $(PYTEST_ARGS)
 
 # The unit tests on Python 3.10 and 3.13 too, where this machine has them (CI runs it);
 # TESTS="tests/unit tests/integration" for more.

@@ -217,3 +217,17 @@ class ServiceNotConverged(DockerError):
         super().__init__(message)
         self.tasks = tasks
         self.errors = errors
+
+
+class ServiceRolledBack(ServiceNotConverged):
+    """A service update failed and was rolled back: the previous spec runs again.
+
+    ``progress`` is the last :class:`~aiodock.services.ConvergenceProgress` (converged, on
+    the previous spec); ``errors`` are the failures that caused the rollback.
+    """
+
+    def __init__(
+        self, message: str, *, tasks: list[dict[str, Any]], errors: list[str], progress: Any
+    ) -> None:
+        super().__init__(message, tasks=tasks, errors=errors)
+        self.progress = progress

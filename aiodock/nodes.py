@@ -61,6 +61,21 @@ class Node(Resource):
         """``ready``, ``down``, ``unknown`` or ``disconnected``."""
         return str(self.attrs.get("Status", {}).get("State", ""))
 
+    @property
+    def address(self) -> str:
+        """The address the node is reached at (``Status.Addr``)."""
+        return str(self.attrs.get("Status", {}).get("Addr", ""))
+
+    @property
+    def manager_status(self) -> dict[str, Any]:
+        """A manager's ``Leader``, ``Reachability`` and ``Addr`` (``{}`` for a worker)."""
+        return dict(self.attrs.get("ManagerStatus") or {})
+
+    @property
+    def is_leader(self) -> bool:
+        """Whether this node is the managers' current leader (as last read)."""
+        return bool(self.manager_status.get("Leader"))
+
     async def update(
         self,
         spec: Mapping[str, Any] | None = None,
@@ -99,6 +114,14 @@ class Node(Resource):
             f"node {self.short_id}",
         )
         await self.reload()
+
+    async def promote(self) -> None:
+        """Make the node a manager (``docker node promote``)."""
+        await self.update(role="manager")
+
+    async def demote(self) -> None:
+        """Make the node a worker (``docker node demote``)."""
+        await self.update(role="worker")
 
     async def tasks(self, *, filters: Filters | None = None) -> list[Task]:
         """Tasks assigned to this node."""

@@ -6,12 +6,20 @@ from __future__ import annotations
 import asyncio
 import builtins
 import copy
+import dataclasses
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Generator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .errors import DockerTimeoutError, InvalidArgument, NotFound, ServiceNotConverged
+from .errors import (
+    DockerTimeoutError,
+    InvalidArgument,
+    NotFound,
+    ServiceNotConverged,
+    ServiceRolledBack,
+)
 from .resource import Manager, path_id
 from .swarm import versioned
 from .tasks import SwarmLogSource, Task
@@ -84,6 +92,10 @@ SERVICE_KWARGS = _CONTAINER_ARGS | _PLACEMENT_ARGS | _TEMPLATE_ARGS | _SERVICE_A
 """Every keyword argument ``services.create`` and ``Service.update`` understand."""
 
 _FAILED_STATES = ("failed", "rejected")
+# How long a service must want no task at all before that counts as converged.
+_SETTLE = 1.0
+# States of a task that still runs, or is on its way to, as far as its node last reported.
+_LIVE_STATES = ("assigned", "accepted", "preparing", "ready", "starting", "running")
 
 
 def apply_service_kwargs(
@@ -353,39 +365,41 @@ class Service(SwarmLogSource):
         """This service's tasks (all, including finished ones kept in history)."""
         return await self._docker.tasks.list(filters={**(filters or {}), "service": self.id})
 
+    def convergence(
+        self, timeout: float | None = 60.0, *, interval: float = 0.25, tolerate_failures: int = 0
+    ) -> Convergence:
+        """Follow the service until it has converged: ``await`` it for the running tasks
+        (as :meth:`wait_converged`), or ``async for`` it for a
+        :class:`ConvergenceProgress` each time something changed (tasks updated, moved,
+        lost with a node that went down, ...), the last one with ``converged`` set."""
+        return Convergence(self, timeout, interval=interval, tolerate_failures=tolerate_failures)
+
     async def wait_converged(
         self, timeout: float | None = 60.0, *, interval: float = 0.25, tolerate_failures: int = 0
     ) -> list[Task]:
         """Wait until the service has converged; return its running tasks (the completed
         ones of the current run for jobs).
 
-        Converged means: every desired task runs the current spec and nothing else runs
-        (replicated and global services, with no update in progress), or the job's tasks
-        have completed (``replicated-job``: the wanted number of completions;
-        ``global-job``: every node's task). Raises :class:`~aiodock.swarm.ServiceNotConverged`
-        with the tasks' errors when more than ``tolerate_failures`` tasks failed or were
-        rejected since the last change of the service, or when an update paused; raises
+        Converged means: every desired task runs the current spec on a node that is up and
+        nothing else runs (replicated and global services, with no update in progress), or
+        the job's tasks have completed (``replicated-job``: the wanted number of
+        completions; ``global-job``: every node's task). Tasks last seen on a node that is
+        down do not count: the orchestrator replaces them. Raises
+        :class:`~aiodock.swarm.ServiceNotConverged` with the tasks' errors when more than
+        ``tolerate_failures`` tasks failed or were rejected since the last change of the
+        service (failures during an update are left to its ``failure_action``), or when an
+        update paused; :class:`~aiodock.errors.ServiceRolledBack` once an update whose tasks
+        failed was rolled back (``failure_action="rollback"``) and the service runs its
+        previous spec again (a rollback asked for with :meth:`rollback` just converges);
         :class:`~aiodock.errors.DockerTimeoutError` after ``timeout`` seconds.
         """
-        if timeout is not None and timeout <= 0:
-            raise InvalidArgument(f"timeout: expected a positive number of seconds, got {timeout}")
-        if interval <= 0:
-            raise InvalidArgument(
-                f"interval: expected a positive number of seconds, got {interval}"
-            )
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            done, current, summary = await self._convergence(tolerate_failures)
-            if done:
-                return [Task(self._docker, attrs) for attrs in current]
-            if deadline is not None and time.monotonic() + interval > deadline:
-                raise DockerTimeoutError(
-                    f"service {self.name!r} did not converge within {timeout}s: {summary}"
-                )
-            await asyncio.sleep(interval)
+        return await self.convergence(
+            timeout, interval=interval, tolerate_failures=tolerate_failures
+        )
 
-    async def _convergence(self, tolerate_failures: int) -> tuple[bool, list[dict[str, Any]], str]:
-        """One look at the service and its tasks: (converged, current tasks, summary)."""
+    async def _look(self, tolerate_failures: int) -> tuple[ConvergenceProgress, list[Task]]:
+        """One look at the service, its tasks and the nodes: the progress and the tasks
+        that count (running, or completed for jobs)."""
         version = await self._docker.negotiate_version()
         with_status = version_tuple(version) >= (1, 41)
         listed = await self._docker.transport.json(
@@ -403,6 +417,9 @@ class Service(SwarmLogSource):
             )
             or []
         )
+        nodes = await self._docker.transport.json("GET", "/nodes") or []
+        hostnames = {n.get("ID"): n.get("Description", {}).get("Hostname", "") for n in nodes}
+        down = {n.get("ID") for n in nodes if n.get("Status", {}).get("State") == "down"}
         spec = self.attrs.get("Spec", {})
         mode = ServiceMode.from_dict(spec.get("Mode") or {})
         template = _normalized(spec.get("TaskTemplate") or {})
@@ -413,11 +430,17 @@ class Service(SwarmLogSource):
             current = [
                 t for t in current if (t.get("JobIteration") or {}).get("Index", 0) == iteration
             ]
-
+        update = self.update_status
+        update_state = str(update.get("State") or "")
         since = _parse_time(self.attrs.get("UpdatedAt") or self.attrs.get("CreatedAt"))
+        if update_state.startswith("rollback"):  # the failures that caused it
+            since = min(since, _parse_time(update.get("StartedAt")) or since)
+            candidates = tasks
+        else:
+            candidates = current
         failed = [
             t
-            for t in current
+            for t in candidates
             if t.get("Status", {}).get("State") in _FAILED_STATES
             and _parse_time(t.get("Status", {}).get("Timestamp")) >= since - 1.0
         ]
@@ -426,32 +449,66 @@ class Service(SwarmLogSource):
             f"{t['Status'].get('Err') or t['Status'].get('Message') or 'no error given'}"
             for t in failed
         ]
-        update = self.update_status
-        if update.get("State") in ("paused", "rollback_paused"):
+        if update_state in ("paused", "rollback_paused"):
             detail = "; ".join(errors) or "no task errors reported"
             raise ServiceNotConverged(
-                f"service {self.name!r}: {update['State'].replace('_', ' ')}: "
+                f"service {self.name!r}: {update_state.replace('_', ' ')}: "
                 f"{update.get('Message', '')} ({detail})",
                 tasks=failed,
                 errors=errors,
             )
-        if len(failed) > tolerate_failures:
-            raise ServiceNotConverged(
-                f"service {self.name!r}: {len(failed)} task(s) failed: " + "; ".join(errors),
+        in_update = update_state in ("updating", "rollback_started")
+        if not in_update and not update_state.startswith("rollback"):
+            if len(failed) > tolerate_failures:
+                raise ServiceNotConverged(
+                    f"service {self.name!r}: {len(failed)} task(s) failed: " + "; ".join(errors),
+                    tasks=failed,
+                    errors=errors,
+                )
+        lost = [
+            t
+            for t in tasks
+            if t.get("NodeID") in down and t.get("Status", {}).get("State") in _LIVE_STATES
+        ]
+        live = [t for t in tasks if t.get("NodeID") not in down]
+        done, counted, running, wanted = self._judge(mode, live, current, in_update)
+        current_ids = {t.get("ID") for t in current}
+        by_node: dict[str, int] = {}
+        for t in counted:
+            if t.get("ID") in current_ids:
+                name = hostnames.get(t.get("NodeID")) or str(t.get("NodeID", ""))
+                by_node[name] = by_node.get(name, 0) + 1
+        progress = ConvergenceProgress(
+            running=running,
+            wanted=wanted,
+            updated=sum(by_node.values()),
+            update_state=update_state,
+            nodes=by_node,
+            lost_tasks=tuple(sorted(str(t.get("ID", "")) for t in lost)),
+            down_nodes=tuple(sorted({hostnames.get(t.get("NodeID")) or "" for t in lost})),
+            errors=tuple(errors),
+            converged=done,
+            job=mode.mode.endswith("-job"),
+        )
+        if done and update_state == "rollback_completed" and errors:
+            raise ServiceRolledBack(
+                f"service {self.name!r}: the update was rolled back "
+                f"({update.get('Message') or 'no message'}); the previous spec runs again"
+                + (": " + "; ".join(errors) if errors else ""),
                 tasks=failed,
                 errors=errors,
+                progress=progress,
             )
-        return self._judge(mode, tasks, current, errors, update)
+        return progress, [Task(self._docker, attrs) for attrs in counted]
 
     def _judge(
         self,
         mode: ServiceMode,
         tasks: list[dict[str, Any]],
         current: list[dict[str, Any]],
-        errors: list[str],
-        update: dict[str, Any],
-    ) -> tuple[bool, list[dict[str, Any]], str]:
-        state_of = [t.get("Status", {}).get("State") for t in tasks]
+        updating: bool,
+    ) -> tuple[bool, list[dict[str, Any]], int, int]:
+        """(converged, the tasks that count, how many count, how many are wanted)."""
         if mode.mode.endswith("-job"):
             completed = [t for t in current if t.get("Status", {}).get("State") == "complete"]
             if mode.mode == "replicated-job":
@@ -461,31 +518,127 @@ class Service(SwarmLogSource):
                 active = [t for t in current if t.get("DesiredState") != "shutdown"]
                 wanted = len(active)
                 done = bool(active) and len(completed) >= len(active)
-            summary = f"{len(completed)} of {wanted} tasks completed"
-            result = completed
+            return done, completed, len(completed), wanted
+        running = [t for t in tasks if t.get("Status", {}).get("State") == "running"]
+        if mode.mode == "replicated":
+            wanted = mode.replicas or 0
         else:
-            running = [t for i, t in enumerate(tasks) if state_of[i] == "running"]
-            if mode.mode == "replicated":
-                wanted = mode.replicas or 0
-            else:
-                status = self.attrs.get("ServiceStatus") or {}
-                desired = status.get("DesiredTasks")
-                if desired is None:
-                    desired = sum(t.get("DesiredState") == "running" for t in current)
-                wanted = int(desired)
-            current_ids = {t.get("ID") for t in current}
-            settled = all(
-                t.get("ID") in current_ids and t.get("DesiredState") == "running" for t in running
+            status = self.attrs.get("ServiceStatus") or {}
+            desired = status.get("DesiredTasks")
+            if desired is None:
+                desired = sum(t.get("DesiredState") == "running" for t in current)
+            wanted = int(desired)
+        current_ids = {t.get("ID") for t in current}
+        settled = all(
+            t.get("ID") in current_ids and t.get("DesiredState") == "running" for t in running
+        )
+        done = len(running) == wanted and settled and not updating
+        return done, running, len(running), wanted
+
+
+@dataclass(frozen=True)
+class ConvergenceProgress:
+    """One look at a service on its way to its desired state."""
+
+    running: int
+    """Tasks running on nodes that are up (completed tasks of the current run, for jobs)."""
+    wanted: int
+    """How many are wanted (replicas, eligible nodes, completions)."""
+    updated: int
+    """Of those, how many run the current spec."""
+    update_state: str
+    """``UpdateStatus.State``: ``updating``, ``completed``, ``rollback_started``,
+    ``rollback_completed``, ... (empty when the service was never updated)."""
+    nodes: dict[str, int]
+    """Tasks of the current spec by node host name."""
+    lost_tasks: tuple[str, ...] = ()
+    """Ids of tasks last seen running on a node that is now down (the orchestrator
+    replaces them)."""
+    down_nodes: tuple[str, ...] = ()
+    """Host names of the down nodes those tasks were on."""
+    errors: tuple[str, ...] = ()
+    """Failed or rejected tasks since the last change, with their errors."""
+    converged: bool = False
+    job: bool = False
+
+    @property
+    def summary(self) -> str:
+        """The progress in words: ``"2 of 3 tasks running, update updating; ..."``."""
+        verb = "completed" if self.job else "running"
+        text = f"{self.running} of {self.wanted} tasks {verb}"
+        if self.update_state in ("updating", "rollback_started"):
+            text += f", {self.updated} on the current spec"
+            text += f", update {self.update_state.replace('_', ' ')}"
+        if self.lost_tasks:
+            text += (
+                f"; {len(self.lost_tasks)} task(s) lost with down node(s) "
+                f"{', '.join(self.down_nodes)}"
             )
-            updating = update.get("State") in ("updating", "rollback_started")
-            done = len(running) == wanted and settled and not updating
-            summary = f"{len(running)} of {wanted} tasks running"
-            result = running
-            if updating:
-                summary += f", update {update['State'].replace('_', ' ')}"
-        if errors:
-            summary += "; " + "; ".join(errors)
-        return done, result, summary
+        if self.errors:
+            text += "; " + "; ".join(self.errors)
+        return text
+
+
+class Convergence:
+    """What :meth:`Service.convergence` returns: awaitable for the tasks that count once
+    the service converged, async-iterable for its :class:`ConvergenceProgress`."""
+
+    def __init__(
+        self, service: Service, timeout: float | None, *, interval: float, tolerate_failures: int
+    ) -> None:
+        if timeout is not None and timeout <= 0:
+            raise InvalidArgument(f"timeout: expected a positive number of seconds, got {timeout}")
+        if interval <= 0:
+            raise InvalidArgument(
+                f"interval: expected a positive number of seconds, got {interval}"
+            )
+        self.service = service
+        self.timeout = timeout
+        self.interval = interval
+        self.tolerate_failures = tolerate_failures
+        self.tasks: list[Task] = []
+        """The tasks that count, once converged."""
+
+    def __repr__(self) -> str:
+        return f"<Convergence of {self.service!r}>"
+
+    def __aiter__(self) -> AsyncIterator[ConvergenceProgress]:
+        return self._follow()
+
+    async def _follow(self) -> AsyncIterator[ConvergenceProgress]:
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        last: ConvergenceProgress | None = None
+        nothing_since: float | None = None
+        while True:
+            progress, tasks = await self.service._look(self.tolerate_failures)
+            if progress.converged and not progress.wanted and not progress.job:
+                # A global service wants no task until its orchestrator made them: believe
+                # "nothing wanted" only once it held for a moment.
+                nothing_since = nothing_since or time.monotonic()
+                if time.monotonic() - nothing_since < _SETTLE:
+                    progress = dataclasses.replace(progress, converged=False)
+            else:
+                nothing_since = None
+            if progress != last:
+                last = progress
+                yield progress
+            if progress.converged:
+                self.tasks = tasks
+                return
+            if deadline is not None and time.monotonic() + self.interval > deadline:
+                raise DockerTimeoutError(
+                    f"service {self.service.name!r} did not converge within {self.timeout}s: "
+                    f"{progress.summary}"
+                )
+            await asyncio.sleep(self.interval)
+
+    async def _wait(self) -> list[Task]:
+        async for _ in self._follow():
+            pass
+        return self.tasks
+
+    def __await__(self) -> Generator[Any, None, list[Task]]:
+        return self._wait().__await__()
 
 
 class ServiceManager(Manager):
@@ -560,3 +713,16 @@ class ServiceManager(Manager):
         return await service.wait_converged(
             timeout, interval=interval, tolerate_failures=tolerate_failures
         )
+
+    async def convergence(
+        self,
+        service: Service | str,
+        timeout: float | None = 60.0,
+        *,
+        interval: float = 0.25,
+        tolerate_failures: int = 0,
+    ) -> Convergence:
+        """:meth:`Service.convergence` for a service handle, id or name."""
+        if not isinstance(service, Service):
+            service = await self.get(service)
+        return service.convergence(timeout, interval=interval, tolerate_failures=tolerate_failures)

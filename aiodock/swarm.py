@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from .client import Docker
 
 T = TypeVar("T")
+_TOKEN = re.compile(r"SWMTKN-1-[0-9a-z]+-[0-9a-z]+")
 
 
 async def versioned(call: Awaitable[T], what: str) -> T:
@@ -131,9 +133,19 @@ class Swarm(Manager):
         advertise_addr: str | None = None,
         data_path_addr: str | None = None,
     ) -> None:
-        """Join the swarm managed at ``remote_addrs`` with a worker or manager token."""
+        """Join the swarm managed at ``remote_addrs`` with a worker or manager token. A
+        token that is not shaped as one raises :class:`InvalidArgument` before anything is
+        sent; a well-formed wrong one raises the daemon's error."""
         if isinstance(remote_addrs, str):
             remote_addrs = [remote_addrs]
+        remote_addrs = list(remote_addrs)
+        if not remote_addrs:
+            raise InvalidArgument("remote_addrs: give the address of at least one manager")
+        if not isinstance(join_token, str) or not _TOKEN.fullmatch(join_token):
+            raise InvalidArgument(
+                "join_token: not a swarm join token (SWMTKN-1-<CA digest>-<secret>, as "
+                "swarm.join_tokens gives)"
+            )
         body: dict[str, Any] = {
             "ListenAddr": listen_addr,
             "RemoteAddrs": list(remote_addrs),
@@ -144,6 +156,36 @@ class Swarm(Manager):
         if data_path_addr is not None:
             body["DataPathAddr"] = data_path_addr
         await self._docker.transport.call("POST", "/swarm/join", json=body, timeout=None)
+
+    async def join_via(
+        self,
+        manager: Docker,
+        role: str = "worker",
+        *,
+        listen_addr: str = "0.0.0.0:2377",
+        advertise_addr: str | None = None,
+        data_path_addr: str | None = None,
+    ) -> None:
+        """Join the swarm that ``manager`` (a client of one of its managers) belongs to, as
+        a ``worker`` or a ``manager``: the join token and the managers' addresses are read
+        from it."""
+        if role not in ("worker", "manager"):
+            raise InvalidArgument(f"role: {role!r} is not 'worker' or 'manager'")
+        info = (await manager.info()).get("Swarm") or {}
+        if not info.get("ControlAvailable"):
+            raise InvalidArgument(
+                f"manager: {manager.address.display} is not a swarm manager "
+                f"(its node state: {info.get('LocalNodeState') or 'unknown'})"
+            )
+        addresses = [m["Addr"] for m in info.get("RemoteManagers") or [] if m.get("Addr")]
+        tokens = (await manager.swarm.inspect()).get("JoinTokens") or {}
+        await self.join(
+            addresses,
+            tokens[role.capitalize()],
+            listen_addr=listen_addr,
+            advertise_addr=advertise_addr,
+            data_path_addr=data_path_addr,
+        )
 
     async def leave(self, force: bool = False) -> None:
         """Leave the swarm (``force`` for the last manager, which ends the swarm)."""

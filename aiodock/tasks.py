@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
+from .decoders import StreamType
+from .errors import NotFound
 from .resource import Manager, Resource, path_id
 from .streams import FrameStream
-from .utils import Filters, TimeSpec, encode_filters, to_timestamp
+from .utils import AsyncClosing, Filters, TimeSpec, encode_filters, to_timestamp
+
+if TYPE_CHECKING:
+    from .client import Docker
 
 _FILTERS = ("desired-state", "id", "label", "name", "node", "service")
 
@@ -76,6 +84,168 @@ class SwarmLogSource(Resource):
             return await self._docker.transport.request("GET", path, params=params, stream=True)
 
         return FrameStream(self._docker, opener, tty=self.tty, what=f"GET {path}")
+
+    def tagged_logs(
+        self,
+        *,
+        stdout: bool = True,
+        stderr: bool = True,
+        follow: bool = False,
+        since: TimeSpec | None = None,
+        timestamps: bool = False,
+        tail: int | str = "all",
+        resolve: bool = True,
+    ) -> TaggedLogStream:
+        """The output as :class:`LogLine` objects, each tagged with the task and the node it
+        came from (what ``docker service logs`` prints before each line): the lines of every
+        task, on every node, in one stream. ``resolve`` looks up task and node names (one
+        inspect per task or node first seen); without it only the ids are set."""
+        frames = self.logs(
+            stdout=stdout,
+            stderr=stderr,
+            follow=follow,
+            since=since,
+            timestamps=timestamps,
+            tail=tail,
+            details=True,
+        )
+        return TaggedLogStream(self._docker, frames, timestamps=timestamps, resolve=resolve)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """A line of service or task logs with where it came from."""
+
+    stream: StreamType
+    text: str
+    """The line, without its line end."""
+    task_id: str
+    node_id: str
+    service_id: str
+    task_name: str = ""
+    """As the docker CLI names tasks: ``web.2`` (replicated) or ``web.<node id>`` (global)."""
+    node_name: str = ""
+    """The node's host name."""
+    timestamp: str | None = None
+    """The daemon's RFC 3339 timestamp (with ``timestamps=True``)."""
+    details: dict[str, str] = field(default_factory=dict)
+    """Other attributes the log driver attached (``--log-opt labels=/env=``)."""
+
+
+_SWARM_ATTRS = {
+    "com.docker.swarm.task.id": "task_id",
+    "com.docker.swarm.node.id": "node_id",
+    "com.docker.swarm.service.id": "service_id",
+}
+
+
+def parse_tagged(stream: StreamType, text: str, *, timestamps: bool) -> LogLine:
+    """A log message read with ``details=true``: ``[timestamp ]k=v,k=v message``."""
+    stamp = None
+    if timestamps:
+        stamp, _, text = text.partition(" ")
+    attrs_text, _, message = text.partition(" ")
+    tags: dict[str, str] = {}
+    details: dict[str, str] = {}
+    for pair in attrs_text.split(","):
+        key, sep, value = pair.partition("=")
+        if sep:
+            key, value = unquote(key), unquote(value)
+            if key in _SWARM_ATTRS:
+                tags[_SWARM_ATTRS[key]] = value
+            else:
+                details[key] = value
+    if message.endswith("\n"):
+        message = message[:-1]
+    return LogLine(
+        stream,
+        message[:-1] if message.endswith("\r") else message,
+        task_id=tags.get("task_id", ""),
+        node_id=tags.get("node_id", ""),
+        service_id=tags.get("service_id", ""),
+        timestamp=stamp,
+        details=details,
+    )
+
+
+async def _messages(frames: FrameStream) -> AsyncGenerator[tuple[StreamType, str], None]:
+    """Each log message once: a frame each, or a line each from a TTY's raw output."""
+    if frames.tty:
+        async for stream, line in frames.lines():
+            yield stream, line
+        return
+    async for frame in frames:
+        yield frame.stream, frame.data.decode("utf-8", "replace")
+
+
+class TaggedLogStream(AsyncClosing):
+    """What :meth:`SwarmLogSource.tagged_logs` returns: an async iterator of
+    :class:`LogLine` and an async context manager; closing it closes the connection."""
+
+    def __init__(
+        self, docker: Docker, frames: FrameStream, *, timestamps: bool, resolve: bool
+    ) -> None:
+        self._docker = docker
+        self._frames = frames
+        self._messages = _messages(frames)
+        self._timestamps = timestamps
+        self._resolve = resolve
+        self._task_names: dict[str, str] = {}
+        self._node_names: dict[str, str] = {}
+        self._service_names: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"<TaggedLogStream of {self._frames!r}>"
+
+    def __aiter__(self) -> TaggedLogStream:
+        return self
+
+    async def __anext__(self) -> LogLine:
+        stream, text = await self._messages.__anext__()
+        line = parse_tagged(stream, text, timestamps=self._timestamps)
+        if not self._resolve:
+            return line
+        return LogLine(
+            line.stream,
+            line.text,
+            line.task_id,
+            line.node_id,
+            line.service_id,
+            task_name=await self._task_name(line.task_id, line.service_id),
+            node_name=await self._node_name(line.node_id),
+            timestamp=line.timestamp,
+            details=line.details,
+        )
+
+    async def _inspect(self, path: str) -> dict[str, Any]:
+        try:
+            found: dict[str, Any] = await self._docker.transport.json("GET", path)
+        except NotFound:  # gone already (a removed node, a pruned task)
+            return {}
+        return found
+
+    async def _node_name(self, node_id: str) -> str:
+        if node_id and node_id not in self._node_names:
+            node = await self._inspect(f"/nodes/{path_id(node_id)}")
+            self._node_names[node_id] = node.get("Description", {}).get("Hostname", "")
+        return self._node_names.get(node_id, "")
+
+    async def _task_name(self, task_id: str, service_id: str) -> str:
+        if not task_id or task_id in self._task_names:
+            return self._task_names.get(task_id, "")
+        task = await self._inspect(f"/tasks/{path_id(task_id)}")
+        if service_id and service_id not in self._service_names:
+            service = await self._inspect(f"/services/{path_id(service_id)}")
+            self._service_names[service_id] = service.get("Spec", {}).get("Name", "")
+        service_name = self._service_names.get(service_id) or service_id
+        slot = task.get("Slot") or task.get("NodeID") or ""
+        self._task_names[task_id] = f"{service_name}.{slot}" if slot else service_name
+        return self._task_names[task_id]
+
+    async def close(self) -> None:
+        """Close the connection (the stream ends)."""
+        await self._messages.aclose()
+        await self._frames.close()
 
 
 class Task(SwarmLogSource):

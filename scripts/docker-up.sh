@@ -30,6 +30,9 @@ need_packages() {
     # ssh:// daemon tests: the ssh client and a throwaway sshd of the test's own
     command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
     [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+    # the swarm cluster tests: network namespaces, veth links and a bridge (iptables and
+    # nsenter come with docker.io and util-linux)
+    command -v ip >/dev/null || missing+=(iproute2)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" != 0 ]; then
             echo "docker-up: need ${missing[*]} and root to install them" >&2

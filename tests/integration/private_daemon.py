@@ -14,12 +14,19 @@ Leaving the block stops the daemon whatever happened, ends the processes it left
 everything under the directory and removes it. A test run killed before that leaves its
 daemon running: :func:`sweep_orphans` (at the start of every session) ends those whose
 run is gone, found by the ``owner`` file holding the run's pid.
+
+Daemons that must reach each other (a swarm of several nodes) run in named network
+namespaces of a :class:`PrivateNetwork`: one namespace per daemon with an ``eth0`` linked to
+a bridge in a hub namespace of its own, every address inside those namespaces. A
+namespace's name starts with the name of the directory that owns it, so removing (or
+sweeping) the directory deletes its namespaces, and the links and bridge with them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -33,10 +40,49 @@ from aiodock import Docker, DockerError
 
 from ..conftest import TEST_IMAGE, unavailable
 
-__all__ = ["PrivateDaemon", "orphan_roots", "private_daemon", "sweep_orphans"]
+__all__ = [
+    "PrivateDaemon",
+    "PrivateNetwork",
+    "orphan_roots",
+    "private_daemon",
+    "private_root",
+    "sweep_orphans",
+]
 
 ROOT_PREFIX = "adk"
 OWNER_FILE = "owner"
+NETNS_DIR = Path("/run/netns")
+# Flags of a daemon alone in an anonymous namespace: no bridge, no firewall to set up.
+ISOLATED_ARGS = (
+    "--bridge=none",
+    "--iptables=false",
+    "--ip6tables=false",
+    "--ip-masq=false",
+    "--userland-proxy=false",
+)
+
+
+def private_root() -> Path:
+    """A new short directory in /tmp owned by this run (see :func:`sweep_orphans`)."""
+    # Short: the unix sockets under it (containerd's too) must fit in ~107 bytes.
+    root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX, dir="/tmp"))
+    (root / OWNER_FILE).write_text(f"{os.getpid()}\n")
+    return root
+
+
+async def run(*command: str, check: bool = True) -> str:
+    """Run a command; its output, or :class:`RuntimeError` with the output if it fails."""
+    proc = await asyncio.create_subprocess_exec(
+        *command,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await proc.communicate()
+    text = output.decode(errors="replace")
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({proc.returncode}): {text}")
+    return text
 
 
 def _unescape_mount_path(text: str) -> str:
@@ -112,12 +158,23 @@ class PrivateDaemon:
     """A dockerd of the test's own, startable again on the same data root after a stop
     or a kill."""
 
-    def __init__(self, *, extra_args: Sequence[str] = (), start_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        *,
+        extra_args: Sequence[str] = (),
+        start_timeout: float = 60.0,
+        network_args: Sequence[str] = ISOLATED_ARGS,
+        hostname: str | None = None,
+        config: str = "{}",
+    ) -> None:
         if os.geteuid() != 0 or shutil.which("dockerd") is None:
             unavailable("a private dockerd needs root and the dockerd binary")
-        # Short: the unix sockets under it (containerd's too) must fit in ~107 bytes.
-        self.root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX, dir="/tmp"))
-        (self.root / OWNER_FILE).write_text(f"{os.getpid()}\n")
+        self.root = private_root()
+        self.netns: str | None = None
+        """The named network namespace the daemon runs in (see :meth:`PrivateNetwork.attach`);
+        ``None``: an anonymous one of its own, made at each start."""
+        self.hostname = hostname
+        self.network_args = list(network_args)
         self.socket = self.root / "d.sock"
         self.url = f"unix://{self.socket}"
         self.log_path = self.root / "dockerd.log"
@@ -125,7 +182,7 @@ class PrivateDaemon:
         self.start_timeout = start_timeout
         self.starts = 0
         self._proc: asyncio.subprocess.Process | None = None
-        (self.root / "daemon.json").write_text("{}\n")
+        (self.root / "daemon.json").write_text(config + "\n")
 
     def __repr__(self) -> str:
         return f"<PrivateDaemon {self.url} pid={self.pid}>"
@@ -138,22 +195,24 @@ class PrivateDaemon:
 
     def command(self) -> list[str]:
         root = self.root
-        # Its own network namespace: with --bridge=none dockerd deletes the host's docker0
-        # on start, which would break every container of the shared daemon.
+        # Never the host's network namespace: with --bridge=none dockerd deletes the host's
+        # docker0 on start, which would break every container of the shared daemon.
+        if self.netns is None:
+            prefix = ["unshare", "--net"]
+        else:
+            prefix = ["nsenter", f"--net={NETNS_DIR / self.netns}"]
+        if self.hostname is not None:  # a UTS namespace of its own: the node's host name
+            set_name = 'hostname "$0" && exec "$@"'
+            prefix += ["unshare", "--uts", "sh", "-c", set_name, self.hostname]
         return [
-            "unshare",
-            "--net",
+            *prefix,
             "dockerd",
             f"--config-file={root / 'daemon.json'}",
             f"--data-root={root / 'data'}",
             f"--exec-root={root / 'x'}",
             f"--pidfile={root / 'd.pid'}",
             f"--host={self.url}",
-            "--bridge=none",
-            "--iptables=false",
-            "--ip6tables=false",
-            "--ip-masq=false",
-            "--userland-proxy=false",
+            *self.network_args,
             *self.extra_args,
         ]
 
@@ -237,6 +296,16 @@ class PrivateDaemon:
         """Kill dockerd at once (SIGKILL), as a crash would."""
         await self._end(signal.SIGKILL, 10.0)
 
+    async def power_off(self) -> None:
+        """Kill dockerd, its containerd and shims and every process of its containers at
+        once, as a machine losing power would (the data root stays for :meth:`start`)."""
+        pids = [*pids_mentioning(self.root), *container_pids(self.root)]
+        for pid in pids:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        await self._end(signal.SIGKILL, 10.0)
+        await _wait_dead(pids, timeout=10)
+
     async def restart(self) -> None:
         """Stop gracefully and start again on the same data root."""
         await self.stop()
@@ -273,10 +342,48 @@ class PrivateDaemon:
             await remove_daemon_root(self.root)
 
 
+def container_pids(root: Path) -> list[int]:
+    """Processes in the cgroups of the containers of the daemon whose data root is under
+    ``root`` (they outlive a killed daemon and its shims)."""
+    try:
+        ids = os.listdir(root / "data" / "containers")
+    except OSError:
+        return []
+    if not ids:
+        return []
+    pattern = re.compile(r"[/-](" + "|".join(map(re.escape, ids)) + r")(\.scope)?$", re.M)
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cgroup") as cgroup:
+                if pattern.search(cgroup.read()):
+                    pids.append(int(entry))
+        except OSError:
+            continue
+    return pids
+
+
+def namespaces_of(root: Path) -> list[str]:
+    """The named network namespaces belonging to ``root``: named after it."""
+    try:
+        names = os.listdir(NETNS_DIR)
+    except OSError:
+        return []
+    return [name for name in names if name == root.name or name.startswith(root.name + "-")]
+
+
+async def delete_namespace(name: str) -> None:
+    """Delete a named network namespace (its interfaces go with it)."""
+    await run("ip", "netns", "delete", name, check=False)
+
+
 async def remove_daemon_root(root: Path) -> None:
-    """End every process naming ``root`` (dockerd, its containerd and shims), unmount
-    everything under it and remove it."""
-    pids = pids_mentioning(root)
+    """End every process naming ``root`` (dockerd, its containerd and shims) and those of
+    its containers, unmount everything under it, delete its network namespaces and remove
+    it."""
+    pids = pids_mentioning(root) + container_pids(root)
     for pid in pids:
         with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
@@ -290,6 +397,8 @@ async def remove_daemon_root(root: Path) -> None:
             "umount", "-l", point, stdout=asyncio.subprocess.DEVNULL
         )
         await proc.wait()
+    for name in namespaces_of(root):
+        await delete_namespace(name)
     shutil.rmtree(root, ignore_errors=True)
 
 
@@ -307,11 +416,85 @@ def orphan_roots() -> list[Path]:
 
 
 async def sweep_orphans() -> list[Path]:
-    """Remove the private daemons of test runs that are gone; the roots removed."""
+    """Remove the private daemons and networks of test runs that are gone; the roots
+    removed. Namespaces whose directory is gone are deleted too (a directory is made before
+    its namespaces and removed after them, so these belong to no live run)."""
     roots = orphan_roots()
     for root in roots:
         await remove_daemon_root(root)
+    with suppress(OSError):
+        for name in os.listdir(NETNS_DIR):
+            owner = Path("/tmp") / name.split("-", 1)[0]
+            if name.startswith(ROOT_PREFIX) and not owner.exists():
+                await delete_namespace(name)
     return roots
+
+
+class PrivateNetwork:
+    """A bridge in a hub namespace of its own, and for each daemon attached a namespace
+    whose ``eth0`` is linked to it: daemons that reach each other at ``192.0.2.N`` and
+    nothing else (no interface or address on the host).
+
+    ``async with PrivateNetwork() as net: await net.attach(daemon)`` before the daemon starts;
+    leaving the block (or :meth:`close`) deletes the namespaces, the links and the bridge
+    go with them. The namespaces of a daemon belong to its directory (and are deleted with
+    it, see :func:`remove_daemon_root`); the hub belongs to a directory of its own.
+    """
+
+    SUBNET = "192.0.2"  # TEST-NET-1: never a route anywhere, never a Docker pool
+
+    def __init__(self) -> None:
+        if os.geteuid() != 0 or shutil.which("ip") is None or shutil.which("nsenter") is None:
+            unavailable("a private network needs root, ip (iproute2) and nsenter")
+        self.root = private_root()
+        self.hub = f"{self.root.name}-hub"
+        self.members: list[PrivateDaemon] = []
+        self._up = False
+
+    async def open(self) -> None:
+        """Make the hub namespace and its bridge."""
+        await run("ip", "netns", "add", self.hub)
+        await run("ip", "-n", self.hub, "link", "add", "br0", "type", "bridge")
+        await run("ip", "-n", self.hub, "link", "set", "br0", "up")
+        self._up = True
+
+    async def __aenter__(self) -> PrivateNetwork:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def address(self, daemon: PrivateDaemon) -> str:
+        """The address of ``daemon`` on this network."""
+        return f"{self.SUBNET}.{self.members.index(daemon) + 1}"
+
+    async def attach(self, daemon: PrivateDaemon) -> str:
+        """Give ``daemon`` (not started yet) a namespace linked to the bridge; its address."""
+        if not self._up:
+            raise RuntimeError("use the network with 'async with' first")
+        if daemon.pid is not None:
+            raise RuntimeError(f"{daemon!r} runs already: attach it before starting it")
+        self.members.append(daemon)
+        address = self.address(daemon)
+        netns = daemon.root.name
+        port = f"p{len(self.members)}"
+        await run("ip", "netns", "add", netns)
+        daemon.netns = netns
+        await run(
+            "ip", "link", "add", port, "netns", self.hub, "type", "veth",
+            "peer", "name", "eth0", "netns", netns,
+        )  # fmt: skip
+        await run("ip", "-n", self.hub, "link", "set", port, "master", "br0", "up")
+        await run("ip", "-n", netns, "addr", "add", f"{address}/24", "dev", "eth0")
+        await run("ip", "-n", netns, "link", "set", "eth0", "up")
+        await run("ip", "-n", netns, "link", "set", "lo", "up")
+        return address
+
+    async def close(self) -> None:
+        """Delete the hub (and with it the bridge and the hub's end of every link)."""
+        await remove_daemon_root(self.root)
+        self._up = False
 
 
 @asynccontextmanager

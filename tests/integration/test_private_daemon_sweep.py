@@ -5,10 +5,20 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-from .private_daemon import OWNER_FILE, ROOT_PREFIX, _alive, orphan_roots, sweep_orphans
+from ..conftest import unavailable
+from .private_daemon import (
+    NETNS_DIR,
+    OWNER_FILE,
+    ROOT_PREFIX,
+    _alive,
+    orphan_roots,
+    run,
+    sweep_orphans,
+)
 
 
 def dead_pid() -> int:
@@ -21,7 +31,9 @@ def fake_root(owner: int) -> tuple[Path, subprocess.Popen[bytes]]:
     """A private-daemon directory whose "daemon" is a sleep naming the directory."""
     root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX, dir="/tmp"))
     (root / OWNER_FILE).write_text(f"{owner}\n")
-    proc = subprocess.Popen(["sh", "-c", "sleep 600", f"--data-root={root}/data"])
+    # One process (no child left behind when it is killed) whose command line names root.
+    sleeper = "import time; time.sleep(600)"
+    proc = subprocess.Popen([sys.executable, "-c", sleeper, f"--data-root={root}/data"])
     return root, proc
 
 
@@ -39,5 +51,31 @@ async def test_a_dead_runs_daemon_is_ended_and_its_directory_removed() -> None:
         for proc in (orphan_proc, our_proc):
             proc.kill()
             proc.wait()
+        for root in (orphan, ours):
+            shutil.rmtree(root, ignore_errors=True)
+
+
+async def test_a_dead_runs_namespaces_go_with_it_and_ownerless_ones_too() -> None:
+    if not shutil.which("ip"):
+        unavailable("the namespace sweep needs ip (iproute2)")
+    orphan, orphan_proc = fake_root(dead_pid())
+    ours, our_proc = fake_root(os.getpid())
+    ownerless = f"{ROOT_PREFIX}gone{os.getpid()}-hub"  # no /tmp directory of that name
+    names = [orphan.name, f"{orphan.name}-hub", ours.name, ownerless]
+    try:
+        for name in names:
+            await run("ip", "netns", "add", name)
+        await run("ip", "-n", orphan.name, "link", "add", "br0", "type", "bridge")
+        await sweep_orphans()
+        left = set(os.listdir(NETNS_DIR))
+        assert ours.name in left
+        assert not left & {orphan.name, f"{orphan.name}-hub", ownerless}
+        assert not orphan.exists()
+    finally:
+        for proc in (orphan_proc, our_proc):
+            proc.kill()
+            proc.wait()
+        for name in names:
+            await run("ip", "netns", "delete", name, check=False)
         for root in (orphan, ours):
             shutil.rmtree(root, ignore_errors=True)
