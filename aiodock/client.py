@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from .engine import GATED_PREFIXES, EngineInfo, read_engine, unsupported
 from .errors import InvalidArgument
 from .transport import MAX_API_VERSION, Transport, parse_address
-from .transport.ssh import SSH_MODES
 from .utils import AsyncClosing, TimeSpec, encode_filters, to_timestamp
 
 if TYPE_CHECKING:
@@ -68,8 +67,6 @@ class Docker(AsyncClosing):
         ssh_options: Sequence[str] | None = None,
         ssh_mode: Literal["forward", "dial-stdio"] = "forward",
     ) -> None:
-        if ssh_mode not in SSH_MODES:
-            raise InvalidArgument(f"ssh_mode must be one of {', '.join(SSH_MODES)}: {ssh_mode!r}")
         self.transport = Transport(
             parse_address(url, tls, context=context),
             api_version=api_version,

@@ -33,6 +33,7 @@ from . import http11
 from .address import Address
 from .connection import Connection, ConnectionBody, StreamProtocol, TLSSession
 from .dial import Dialer
+from .ssh import SSH_MODES
 
 __all__ = [
     "MAX_API_VERSION",
@@ -131,6 +132,8 @@ class Transport:
             version_tuple(api_version)
         if pool_size < 1:
             raise InvalidArgument("pool_size must be at least 1")
+        if ssh_mode not in SSH_MODES:
+            raise InvalidArgument(f"ssh_mode must be one of {', '.join(SSH_MODES)}: {ssh_mode!r}")
         self.address = address
         self.dialer = Dialer(
             address, connect_timeout=connect_timeout, ssh_options=ssh_options, ssh_mode=ssh_mode
