@@ -30,6 +30,8 @@ need_packages() {
     # ssh:// daemon tests: the ssh client and a throwaway sshd of the test's own
     command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
     [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+    # the build test that an engine without BuildKit refuses runs a Podman service of its own
+    command -v podman >/dev/null || missing+=(podman)
     # the swarm cluster tests: network namespaces, veth links and a bridge (iptables and
     # nsenter come with docker.io and util-linux)
     command -v ip >/dev/null || missing+=(iproute2)
