@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 LINT_PATHS := aiodock tests examples $(wildcard bench)
 
-.PHONY: all venv docker-up docker-down demo test test-swarm test-pythons unit integration examples lint docs bench clean
+.PHONY: all venv docker-up docker-down engine-up engine-down engine-status test-engines demo test \
+	test-swarm test-pythons unit integration examples lint docs bench clean
 
 all: test
 
@@ -26,6 +27,22 @@ docker-up:
 
 docker-down:
 	scripts/docker-down.sh
+
+# The engines the tests also run on, each from Debian packages in its own network namespace:
+# ENGINE=docker-20.10, docker-28, podman-4 or podman-5 (see scripts/engine.sh).
+engine-up:
+	scripts/engine.sh up $(ENGINE)
+
+engine-down:
+	scripts/engine.sh down $(ENGINE)
+
+engine-status:
+	scripts/engine.sh status $(ENGINE)
+
+# The integration and example tests on each engine (ENGINES="..." picks some; ENGINE_JOBS=2
+# runs two engines at a time).
+test-engines: venv
+	ENGINES="$(ENGINES)" ENGINE_JOBS="$(ENGINE_JOBS)" PYTEST_ARGS="$(PYTEST_ARGS)" scripts/test-engines.sh
 
 demo: venv docker-up
 	$(BIN)/python examples/quickstart.py
@@ -57,7 +74,8 @@ test: venv docker-up lint docs
 test-swarm: venv docker-up
 	$(BIN)/pytest -q tests/cluster $(PYTEST_ARGS)
 
-# Unit and integration tests on Python 3.10 and 3.13 too, where this machine has them (CI runs it).
+# The unit tests on Python 3.10 and 3.13 too, where this machine has them (CI runs it);
+# TESTS="tests/unit tests/integration" for more.
 test-pythons: docker-up
 	scripts/test-pythons.sh
 

@@ -5,6 +5,7 @@ from .client import MAX_API_VERSION, Docker
 from .configs import Config
 from .containers import Container
 from .decoders import Frame, StreamType
+from .engine import EngineInfo
 from .errors import (
     APIError,
     BadRequest,
@@ -23,6 +24,7 @@ from .errors import (
     InvalidArgument,
     NotFound,
     NotModified,
+    NotSupported,
     OutOfSequence,
     ServerError,
     ServiceNotConverged,
@@ -60,6 +62,7 @@ __all__ = [
     "DockerConnectionError",
     "DockerError",
     "DockerTimeoutError",
+    "EngineInfo",
     "Event",
     "ExecResult",
     "Forbidden",
@@ -72,6 +75,7 @@ __all__ = [
     "Node",
     "NotFound",
     "NotModified",
+    "NotSupported",
     "OutOfSequence",
     "Process",
     "Secret",

@@ -364,8 +364,11 @@ async def auth_header_for(
     return auth.header() if auth is not None else None
 
 
-async def registry_config_header(docker: Docker | None = None) -> str | None:
-    """The ``X-Registry-Config`` value of a build: every registry's known credentials."""
+async def registry_config_header(
+    docker: Docker | None = None, given: Mapping[str, AuthConfig] | None = None
+) -> str | None:
+    """The ``X-Registry-Config`` value of a build: every registry's known credentials,
+    ``given`` (registry key to credentials) first."""
     state = _clients.get(docker) if docker is not None else None
     config = load_config(state.dockercfg_path if state is not None else None)
     keys: set[str] = set()
@@ -377,9 +380,10 @@ async def registry_config_header(docker: Docker | None = None) -> str | None:
         keys.update(normalize_registry(str(server)) for server in helpers)
     if state is not None:
         keys.update(state.logins)
-    if not keys:
+    found: dict[str, dict[str, str]] = {key: auth.to_api() for key, auth in (given or {}).items()}
+    keys.difference_update(found)
+    if not keys and not found:
         return None
-    found: dict[str, dict[str, str]] = {}
     for key in sorted(keys):
         try:
             auth = await resolve_auth(key, docker=docker)

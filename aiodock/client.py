@@ -3,13 +3,14 @@ and the system calls (version, info, df, login, prune, events)."""
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from .engine import GATED_PREFIXES, EngineInfo, read_engine, unsupported
 from .errors import InvalidArgument
 from .transport import MAX_API_VERSION, Transport, parse_address
-from .transport.ssh import SSH_MODES
 from .utils import AsyncClosing, TimeSpec, encode_filters, to_timestamp
 
 if TYPE_CHECKING:
@@ -66,8 +67,6 @@ class Docker(AsyncClosing):
         ssh_options: Sequence[str] | None = None,
         ssh_mode: Literal["forward", "dial-stdio"] = "forward",
     ) -> None:
-        if ssh_mode not in SSH_MODES:
-            raise InvalidArgument(f"ssh_mode must be one of {', '.join(SSH_MODES)}: {ssh_mode!r}")
         self.transport = Transport(
             parse_address(url, tls, context=context),
             api_version=api_version,
@@ -79,6 +78,9 @@ class Docker(AsyncClosing):
             ssh_mode=ssh_mode,
         )
         """How this client reaches the daemon: requests, connections, version, errors."""
+        self.transport.check_before(GATED_PREFIXES, self._check_capability)
+        self._engine: EngineInfo | None = None
+        self._engine_lock: asyncio.Lock | None = None
 
         self.containers = ContainerManager(self)
         self.images = ImageManager(self)
@@ -120,6 +122,35 @@ class Docker(AsyncClosing):
     async def negotiate_version(self) -> str:
         """The API version to speak: the daemon's, capped at :data:`MAX_API_VERSION`."""
         return await self.transport.negotiate_version()
+
+    async def ping_headers(self) -> Mapping[str, str]:
+        """The headers of a ``GET /_ping`` answer (``API-Version``, ``Builder-Version``,
+        ``Swarm``, Podman's ``Libpod-Api-Version``, ...), sent now."""
+        await self.transport.ping()
+        headers = self.transport.ping_headers
+        assert headers is not None
+        return headers
+
+    async def engine(self, *, refresh: bool = False) -> EngineInfo:
+        """Which engine answers (Docker or Podman), its versions, default builder, swarm
+        state and platform. Read once (from the ``/_ping`` headers of the version
+        negotiation and ``GET /version``) and cached; ``refresh=True`` reads it again,
+        for instance after joining or leaving a swarm."""
+        if self._engine is not None and not refresh:
+            return self._engine
+        if self._engine_lock is None:
+            self._engine_lock = asyncio.Lock()
+        async with self._engine_lock:
+            if self._engine is None or refresh:
+                self._engine = await read_engine(self, fresh=refresh)
+        return self._engine
+
+    async def _check_capability(self, path: str) -> None:
+        """Raise :class:`NotSupported` before a request the engine cannot serve at all."""
+        headers = self.transport.ping_headers or await self.ping_headers()
+        error = unsupported(headers, path)
+        if error is not None:
+            raise error
 
     # --- system -------------------------------------------------------------------------
 
@@ -171,7 +202,9 @@ class Docker(AsyncClosing):
         """Prune stopped containers, unused networks and volumes, dangling images and build
         cache (leave any out with ``name=False``), like ``docker system prune``. ``filters``
         go to each; a name one of them does not accept raises before anything is removed.
-        Returns each daemon answer by type and the total ``SpaceReclaimed``."""
+        Returns each daemon answer by type and the total ``SpaceReclaimed``. Volumes go
+        as :meth:`VolumeManager.prune` sends them (named ones too); the build cache is
+        left out on engines that cannot prune it (Podman)."""
         common = ("until", "label", "label!")
         accepted = {
             "containers": common if containers else None,
@@ -191,6 +224,9 @@ class Docker(AsyncClosing):
                     encode_filters(filters, allowed=names)
                 except InvalidArgument as exc:
                     raise InvalidArgument(f"{kind} prune: {exc} (or pass {kind}=False)") from None
+        engine_headers = self.transport.ping_headers or await self.ping_headers()
+        if build_cache and unsupported(engine_headers, "/build/prune"):
+            build_cache = False
         results: dict[str, Any] = {}
         if containers:
             results["containers"] = await self.containers.prune(filters)

@@ -27,7 +27,7 @@ from .types.containers import (
     RestartPolicy,
     Ulimit,
 )
-from .utils import parse_bytes, string_map
+from .utils import console_size, parse_bytes, string_map
 
 __all__ = [
     "CREATE_KEYWORDS",
@@ -176,7 +176,7 @@ def _labels(value: Any, name: str) -> dict[str, str]:
     return dict.fromkeys(_string_list(value, name), "")
 
 
-_HEALTH_FIELDS = ("test", "interval", "timeout", "retries", "start_period")
+_HEALTH_FIELDS = ("test", "interval", "timeout", "retries", "start_period", "start_interval")
 _HEALTH_API_FIELDS = ("Test", "Interval", "Timeout", "Retries", "StartPeriod", "StartInterval")
 
 
@@ -518,6 +518,8 @@ _ONE_FIELD_KEYWORDS: dict[str, _Keyword] = {
     "device_cgroup_rules": _host_config("DeviceCgroupRules", _string_list),
     "cgroup_parent": _host_config("CgroupParent", _string),
     "storage_opt": _host_config("StorageOpt", string_map),
+    "console_size": _host_config("ConsoleSize", console_size),
+    "annotations": _host_config("Annotations", string_map),
     # HostConfig: security and namespaces
     "cap_add": _host_config("CapAdd", _string_list),
     "cap_drop": _host_config("CapDrop", _string_list),

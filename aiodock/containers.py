@@ -13,7 +13,7 @@ import asyncio
 import re
 import weakref
 from collections.abc import AsyncIterable, Awaitable, Mapping, Sequence
-from typing import IO, TYPE_CHECKING, Any, Literal, cast, overload
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
 from . import container_archive
 from .byte_stream import ByteStream
@@ -40,6 +40,7 @@ from .errors import (
     NotModified,
     UnhealthyError,
 )
+from .reference import familiar_name
 from .resource import Manager, Resource, path_id
 from .shapes import (
     ContainerConfig,
@@ -60,6 +61,7 @@ from .utils import (
     timeout_after,
     to_timestamp,
 )
+from .versions import adapt_create, check_body, request_target, require
 
 if TYPE_CHECKING:
     from .exec import ExecResult
@@ -85,6 +87,8 @@ __all__ = [
 # --- the handle ---------------------------------------------------------------------------
 
 _WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
+_KERNEL_MEMORY: Final = {"KernelMemory": "kernel_memory"}
+_DOCKER_STATUS: Final = {"stopped": "exited", "configured": "created", "initialized": "created"}
 _STATUS_HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")
 
 
@@ -109,18 +113,19 @@ class Container(Resource):
     @property
     def name(self) -> str:
         """The name, without the leading ``/``."""
-        if "Name" in self.attrs:
+        if self.attrs.get("Name"):  # inspect data (Podman's list entries have "")
             return str(self.attrs["Name"]).lstrip("/")
         names = self.attrs.get("Names") or [""]
         return str(names[0]).lstrip("/")
 
     @property
     def status(self) -> str:
-        """``created``, ``running``, ``paused``, ``restarting``, ``exited``, ``dead``, ..."""
+        """``created``, ``running``, ``paused``, ``restarting``, ``exited``, ``dead``, ...
+        (Podman's ``stopped``, ``configured`` and ``initialized`` are said as Docker says
+        them: ``exited``, ``created``, ``created``)."""
         state = self.attrs.get("State")
-        if isinstance(state, dict):
-            return str(state.get("Status", ""))
-        return str(state or "")
+        status = str(state.get("Status", "")) if isinstance(state, dict) else str(state or "")
+        return str(_DOCKER_STATUS.get(status, status))
 
     @property
     def labels(self) -> dict[str, str]:
@@ -130,11 +135,12 @@ class Container(Resource):
 
     @property
     def image(self) -> str:
-        """The image reference the container was created from (as given)."""
+        """The image reference the container was created from, as the docker CLI shows it
+        (Podman's ``docker.io/`` prefix left out)."""
         config = self.attrs.get("Config")
         if isinstance(config, dict):
-            return str(config.get("Image", ""))
-        return str(self.attrs.get("Image", ""))
+            return familiar_name(str(config.get("Image", "")))
+        return familiar_name(str(self.attrs.get("Image", "")))
 
     @property
     def image_id(self) -> str:
@@ -220,10 +226,11 @@ class Container(Resource):
         except NotModified:
             pass
 
-    async def stop(self, timeout: float | None = None) -> None:
-        """Stop it: the stop signal, then SIGKILL after ``timeout`` seconds (the container's
-        ``stop_timeout``, else 10, when ``None``). A no-op if it is not running."""
-        params = {"t": _whole_seconds(timeout, "timeout")} if timeout is not None else None
+    async def stop(self, timeout: float | None = None, *, signal: str | int | None = None) -> None:
+        """Stop it: the stop signal (``signal``, else the container's; API 1.42), then
+        SIGKILL after ``timeout`` seconds (the container's ``stop_timeout``, else 10, when
+        ``None``). A no-op if it is not running."""
+        params = await self._stop_params("stop", timeout, signal)
         try:
             await self._docker.transport.call(
                 "POST", f"{self._path}/stop", params=params, timeout=None
@@ -231,12 +238,26 @@ class Container(Resource):
         except NotModified:
             pass
 
-    async def restart(self, timeout: float | None = None) -> None:
-        """Restart it, killing it after ``timeout`` seconds if it does not stop."""
-        params = {"t": _whole_seconds(timeout, "timeout")} if timeout is not None else None
+    async def restart(
+        self, timeout: float | None = None, *, signal: str | int | None = None
+    ) -> None:
+        """Restart it: stop it with ``signal`` (API 1.42; else its stop signal), killing it
+        after ``timeout`` seconds if it does not stop."""
+        params = await self._stop_params("restart", timeout, signal)
         await self._docker.transport.call(
             "POST", f"{self._path}/restart", params=params, timeout=None
         )
+
+    async def _stop_params(
+        self, operation: str, timeout: float | None, signal: str | int | None
+    ) -> dict[str, QueryValue]:
+        params: dict[str, QueryValue] = {}
+        if timeout is not None:
+            params["t"] = _whole_seconds(timeout, "timeout")
+        if signal is not None:
+            params["signal"] = signal_name(signal)
+            await require(self._docker, f"{operation}.signal")
+        return params
 
     async def kill(self, signal: str | int | None = None) -> None:
         """Send a signal (``"SIGHUP"``, ``"HUP"``, ``1`` or ``signal.SIGHUP``; default SIGKILL)."""
@@ -315,6 +336,9 @@ class Container(Resource):
         (as for create). Returns the daemon's warnings.
         """
         body = update_body(**resources)
+        aim = await request_target(self._docker)
+        aim.check("container.update")
+        check_body(aim, "update", _KERNEL_MEMORY, body)
         result = await self._docker.transport.json("POST", f"{self._path}/update", json=body)
         return list((result or {}).get("Warnings") or [])
 
@@ -427,10 +451,12 @@ class Container(Resource):
         path = f"{self._path}/stats"
         if not stream:
             params = {"stream": False, "one-shot": True if one_shot else None}
-            one: Awaitable[dict[str, Any]] = self._docker.transport.json(
-                "GET", path, params=params, timeout=None
-            )
-            return one
+
+            async def one() -> dict[str, Any]:
+                answer = await self._docker.transport.json("GET", path, params=params, timeout=None)
+                return self._with_ids(answer)
+
+            return one()
         if one_shot:
             raise InvalidArgument("one_shot applies with stream=False only")
 
@@ -439,7 +465,16 @@ class Container(Resource):
                 "GET", path, params={"stream": True}, stream=True
             )
 
-        return JSONStream(self._docker, opener, f"GET {path}")
+        return JSONStream(self._docker, opener, f"GET {path}", self._with_ids)
+
+    def _with_ids(self, stats: dict[str, Any]) -> dict[str, Any]:
+        """``stats`` with the ``id`` and ``name`` some daemons leave out (Docker 28's
+        one-shot answer; Podman, which sends ``Id``)."""
+        if isinstance(stats, dict):
+            stats.setdefault("id", stats.get("Id") or self.id)
+            if self.attrs.get("Name"):
+                stats.setdefault("name", self.attrs["Name"])
+        return stats
 
     # --- health -------------------------------------------------------------------------
 
@@ -623,6 +658,9 @@ class ContainerManager(Manager):
             },
         )
         docker = self._docker
+        for entry in entries or []:
+            if "Config" in entry and not entry["Config"]:
+                del entry["Config"]  # Podman's empty one: list entries have none
         return [Container(docker, entry) for entry in entries or []]
 
     async def create(
@@ -641,7 +679,7 @@ class ContainerManager(Manager):
             "POST",
             "/containers/create",
             params={"name": request.name, "platform": request.platform},
-            json=request.body,
+            json=adapt_create(await request_target(self._docker), request.body),
         )
         return Container(
             self._docker,

@@ -14,6 +14,12 @@ class InvalidArgument(DockerError, ValueError):
     """Bad input found locally, before anything was sent to the daemon."""
 
 
+class NotSupported(DockerError):
+    """The engine has no such capability at all (swarm mode or BuildKit on Podman, say);
+    the message names the engine and its version. Raised before the request is sent
+    where the engine is known."""
+
+
 class DockerConnectionError(DockerError, ConnectionError):
     """The daemon could not be reached, or the connection dropped mid-stream."""
 
@@ -129,11 +135,16 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
+_PODMAN_CONFLICTS: tuple[str, ...] = ("container state improper", "as it is running")
+
+
 def api_error(
     status: int, message: str, *, method: str = "", path: str = "", body: Any = None
 ) -> APIError:
     """Build the typed exception for a daemon error answer."""
     cls = _BY_STATUS.get(status, APIError)
+    if status == 500 and any(text in message for text in _PODMAN_CONFLICTS):
+        cls = Conflict  # Podman 4 answers 500 where Docker answers 409
     if cls is NotFound:
         lowered = message.lower()
         if "no such image" in lowered or path.startswith("/images/"):

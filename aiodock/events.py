@@ -9,6 +9,7 @@ already delivered, so the consumer sees each event once.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final
 
 from .decoders import JSONStreamDecoder
+from .engine import podman_version_of
 from .errors import (
     APIError,
     DockerConnectionError,
@@ -94,6 +96,16 @@ def encode_event_filters(filters: Filters | None) -> str | None:
     return encoded
 
 
+def podman_event_filters(encoded: str) -> str:
+    """Encoded event filters with Podman's names of the ``event`` values added (``remove``
+    beside ``destroy``, ...), so that a Docker filter matches Podman's events too."""
+    filters = json.loads(encoded)
+    wanted = filters.get("event") or []
+    podman = {docker: own for (_, own), docker in DOCKER_ACTIONS.items()}
+    filters["event"] = [*wanted, *(podman[w] for w in wanted if w in podman)]
+    return json.dumps(filters, separators=(",", ":"))
+
+
 def format_since(time_nano: int) -> str:
     """Nanoseconds since the epoch as the daemon's ``seconds.nanoseconds`` text."""
     seconds, nanos = divmod(time_nano, 1_000_000_000)
@@ -131,9 +143,19 @@ def _time_nano(data: dict[str, Any]) -> int:
     return int(data.get("time") or 0) * 1_000_000_000
 
 
+DOCKER_ACTIONS: dict[tuple[str, str], str] = {
+    ("container", "remove"): "destroy",
+    ("container", "died"): "die",
+    ("image", "remove"): "delete",
+}
+"""Podman's event actions that Docker names otherwise, by (type, action); Docker never
+sends these, so the mapping holds on every engine (``event.raw`` keeps the original)."""
+
+
 @dataclass(frozen=True)
 class Event:
-    """One daemon event. ``time_nano`` is nanoseconds since the epoch."""
+    """One daemon event. ``time_nano`` is nanoseconds since the epoch. ``action`` is
+    Docker's name for it whatever the engine (:data:`DOCKER_ACTIONS`)."""
 
     type: str
     action: str
@@ -150,9 +172,11 @@ class Event:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
         actor = data.get("Actor") or {}
+        kind = str(data.get("Type") or "")
+        action = str(data.get("Action") or data.get("status") or "")
         return cls(
-            type=str(data.get("Type") or ""),
-            action=str(data.get("Action") or data.get("status") or ""),
+            type=kind,
+            action=DOCKER_ACTIONS.get((kind, action), action),
             actor=Actor(
                 id=str(actor.get("ID") or data.get("id") or ""),
                 attributes=dict(actor.get("Attributes") or {}),
@@ -290,7 +314,12 @@ class EventStream(JSONStream[Any]):
     async def _open_once(self) -> ByteSource:
         if self._started_ns is None:
             self._started_ns = time.time_ns()
-        params = {"since": self._resume_since(), "until": self._until, "filters": self._filters}
+        filters = self._filters
+        if filters and "event" in filters:
+            await self._docker.negotiate_version()
+            if podman_version_of(self._docker.transport.ping_headers or {}):
+                filters = podman_event_filters(filters)
+        params = {"since": self._resume_since(), "until": self._until, "filters": filters}
         return await self._docker.transport.request("GET", "/events", params=params, stream=True)
 
     @staticmethod

@@ -16,6 +16,8 @@ from .errors import InvalidArgument
 from .process import Process, ProcessStarter
 from .resource import Manager, path_id
 from .shapes import ExecInspectResponse
+from .utils import console_size as parse_console_size
+from .versions import require
 
 __all__ = ["ExecManager", "ExecResult", "format_command", "format_environment"]
 
@@ -113,15 +115,19 @@ class ExecManager(Manager):
         environment: Environment | None = None,
         workdir: str | None = None,
         detach_keys: str | None = None,
+        console_size: tuple[int, int] | None = None,
     ) -> str:
-        """Set up an exec instance in a running container; returns its id."""
+        """Set up an exec instance in a running container; returns its id.
+        ``console_size`` is the TTY's ``(height, width)`` from the start (API 1.42)."""
         body = self._create_body(
             container_id, cmd, stdout=stdout, stderr=stderr, stdin=stdin, tty=tty,
             privileged=privileged, user=user, environment=environment, workdir=workdir,
-            detach_keys=detach_keys,
+            detach_keys=detach_keys, console_size=console_size,
         )  # fmt: skip
         if workdir is not None:
             await self._docker.transport.require_version("1.35", "exec workdir")
+        if console_size is not None:
+            await require(self._docker, "exec.console_size")
         result = await self._docker.transport.json(
             "POST", f"/containers/{path_id(container_id)}/exec", json=body
         )
@@ -141,6 +147,7 @@ class ExecManager(Manager):
         environment: Environment | None,
         workdir: str | None,
         detach_keys: str | None,
+        console_size: tuple[int, int] | None = None,
     ) -> dict[str, Any]:
         if not isinstance(container_id, str) or not container_id:
             raise InvalidArgument(f"container_id must be a non-empty string, not {container_id!r}")
@@ -164,6 +171,8 @@ class ExecManager(Manager):
             body["WorkingDir"] = workdir
         if detach_keys is not None:
             body["DetachKeys"] = detach_keys
+        if console_size is not None:
+            body["ConsoleSize"] = parse_console_size(console_size)
         return body
 
     @overload
@@ -263,6 +272,7 @@ class ExecManager(Manager):
         detach_keys: str | None = None,
         stdout: bool = True,
         stderr: bool = True,
+        console_size: tuple[int, int] | None = None,
     ) -> ProcessStarter:
         """Run ``cmd`` in the container as a :class:`Process`:
         ``async with docker.exec.process(cid, ["cat"], stdin=True) as proc: ...``.
@@ -272,14 +282,14 @@ class ExecManager(Manager):
         self._create_body(
             container_id, cmd, stdout=stdout, stderr=stderr, stdin=stdin, tty=tty,
             privileged=privileged, user=user, environment=environment, workdir=workdir,
-            detach_keys=detach_keys,
+            detach_keys=detach_keys, console_size=console_size,
         )  # fmt: skip
 
         async def start() -> Process:
             exec_id = await self.create(
                 container_id, cmd, stdout=stdout, stderr=stderr, stdin=stdin, tty=tty,
                 privileged=privileged, user=user, environment=environment, workdir=workdir,
-                detach_keys=detach_keys,
+                detach_keys=detach_keys, console_size=console_size,
             )  # fmt: skip
             return await self._start_process(
                 exec_id, tty=tty, stdin=stdin, container_id=container_id

@@ -6,43 +6,43 @@ Progress operations (pull, push, build, load, import) return a
 over it for the daemon's progress objects. An error object in the stream raises
 :class:`~aiodock.errors.BuildError` (builds) or :class:`~aiodock.errors.APIError`.
 What a build sends and reads (its parameters, :class:`BuildStream`) is in
-:mod:`aiodock.image_build`.
+:mod:`aiodock.build.request`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import builtins
-import json
 import os
 import re
 from collections.abc import AsyncIterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
-from .auth import auth_header_for, registry_config_header
-from .build import dockerfile_context, iter_file, prepare_context, tar_chunks
+from .auth import (
+    auth_header_for,
+)
+from .build.context import iter_file
+from .build.request import (
+    BuildStream,
+    PreparedBuild,
+)
+from .build.session import (
+    SecretSource,
+)
 from .byte_stream import ByteStream
-from .container_config import _extra_hosts
 from .errors import (
     APIError,
-    BuildError,
     ImageNotFound,
     InvalidArgument,
 )
-from .image_build import (
-    BuildStream,
-    _build_error,
-    _built_id,
-    _container_limits,
-    _tags,
-)
-from .reference import parse_reference, split_tag
+from .reference import familiar_name, parse_reference, split_tag
+from .registry_data import RegistryData
 from .resource import Manager, Resource, path_id
-from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .shapes import ImageConfig
 from .streams import ProgressStream
 from .transport import ByteSource
-from .utils import Filters, encode_filters, parse_bytes, string_map
+from .utils import Filters, QueryValue, encode_filters, parse_bytes, platform_json
+from .versions import request_target, require
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -53,6 +53,19 @@ ImageSource = (
     bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]
 )
 """Image or context bytes: bytes, a path, a binary file, or an async iterable of bytes."""
+
+Platform = str | Mapping[str, str]
+"""``"linux/arm64/v8"`` or ``{"os": "linux", "architecture": "arm64", "variant": "v8"}``."""
+
+
+async def _platform(docker: Docker, operation: str, platform: Platform | None) -> str | None:
+    """The ``platform`` parameter of an image operation, checked against the API version."""
+    if platform is None:
+        return None
+    encoded = platform_json(platform)
+    await require(docker, f"images.{operation}.platform")
+    return encoded
+
 
 _LIST_FILTERS: Final = ("before", "dangling", "label", "reference", "since")
 _PRUNE_FILTERS: Final = ("dangling", "until", "label", "label!")
@@ -84,8 +97,11 @@ class Image(Resource):
 
     @property
     def tags(self) -> list[str]:
-        """The image's ``repository:tag`` names."""
-        return [t for t in self.attrs.get("RepoTags") or [] if t != "<none>:<none>"]
+        """The image's ``repository:tag`` names, Docker Hub's as the docker CLI shows them
+        (Podman's ``docker.io/library/busybox:latest`` is ``busybox:latest`` here;
+        ``attrs["RepoTags"]`` has the daemon's own)."""
+        tags = self.attrs.get("RepoTags") or []
+        return [familiar_name(t) for t in tags if t != "<none>:<none>"]
 
     @property
     def labels(self) -> dict[str, str]:
@@ -102,10 +118,12 @@ class Image(Resource):
         config = self.attrs.get("Config")
         return cast(ImageConfig, config if isinstance(config, dict) else {})
 
-    async def history(self) -> list[dict[str, Any]]:
-        """The image's layers, newest first (``GET /images/{name}/history``)."""
+    async def history(self, *, platform: Platform | None = None) -> list[dict[str, Any]]:
+        """The image's layers, newest first (``GET /images/{name}/history``); ``platform``
+        (``"linux/arm64"``, API 1.48) picks one of a multi-platform image."""
+        params = {"platform": await _platform(self._docker, "history", platform)}
         result: list[dict[str, Any]] = await self._docker.transport.json(
-            "GET", f"/images/{path_id(self.id)}/history"
+            "GET", f"/images/{path_id(self.id)}/history", params=params
         )
         return result
 
@@ -141,74 +159,20 @@ class Image(Resource):
         return await self._docker.images.remove(self.id, force=force, noprune=noprune)
 
 
-class RegistryData:
-    """What a registry says about an image (``GET /distribution/{name}/json``): its digest
-    and the platforms it is built for."""
-
-    def __init__(
-        self, docker: Docker, name: str, attrs: dict[str, Any], auth_config: Any = None
-    ) -> None:
-        self._docker = docker
-        self.image_name = name
-        self.attrs = attrs
-        self._auth_config = auth_config
-
-    def __repr__(self) -> str:
-        return f"<RegistryData: {self.image_name} {self.short_id}>"
-
-    @property
-    def id(self) -> str:
-        """The manifest digest (``sha256:...``)."""
-        return str((self.attrs.get("Descriptor") or {}).get("digest") or "")
-
-    @property
-    def short_id(self) -> str:
-        """The digest shortened to 12 hex characters."""
-        return self.id.partition(":")[2][:12]
-
-    @property
-    def platforms(self) -> list[dict[str, Any]]:
-        """The platforms (``os``, ``architecture``, ``variant``) the image is built for."""
-        return list(self.attrs.get("Platforms") or [])
-
-    def has_platform(self, platform: str | Mapping[str, str]) -> bool:
-        """Whether the image exists for ``platform`` (``"linux/amd64"`` or a mapping with
-        ``os``, ``architecture`` and optionally ``variant``)."""
-        if isinstance(platform, str):
-            parts = platform.split("/")
-            if not 1 <= len(parts) <= 3 or not all(parts):
-                raise InvalidArgument(f"platform: {platform!r} is not like linux/amd64")
-            wanted = dict(zip(("os", "architecture", "variant"), parts, strict=False))
-        else:
-            wanted = {k: v for k, v in platform.items() if v}
-        for entry in self.platforms:
-            if all(entry.get(key) == value for key, value in wanted.items()):
-                return True
-        return False
-
-    async def reload(self) -> None:
-        """Ask the registry again."""
-        fresh = await self._docker.images.get_registry_data(self.image_name, self._auth_config)
-        self.attrs = fresh.attrs
-
-    async def pull(self, platform: str | None = None) -> Image:
-        """Pull this image by digest."""
-        ref = parse_reference(self.image_name)
-        return await self._docker.images.pull(
-            ref.name, self.id or None, platform=platform, auth_config=self._auth_config
-        )
-
-
 class ImageManager(Manager):
     """Operations on images: ``docker.images``."""
 
     # --- inspect, list, tag, remove ---------------------------------------------------
 
-    async def get(self, name: str) -> Image:
-        """The image with this name or id (raises :class:`ImageNotFound`)."""
+    async def get(self, name: str, *, platform: Platform | None = None) -> Image:
+        """The image with this name or id (raises :class:`ImageNotFound`); ``platform``
+        (``"linux/arm64"``, API 1.49) inspects that variant of a multi-platform image."""
         if not isinstance(name, str) or not name:
             raise InvalidArgument("name: an image name or id is required")
-        attrs = await self._docker.transport.json("GET", f"/images/{path_id(name)}/json")
+        params = {"platform": await _platform(self._docker, "get", platform)}
+        attrs = await self._docker.transport.json(
+            "GET", f"/images/{path_id(name)}/json", params=params
+        )
         return Image(self._docker, attrs)
 
     async def exists(self, name: str) -> bool:
@@ -226,6 +190,8 @@ class ImageManager(Manager):
         filters: Filters | None = None,
         *,
         sparse: bool = False,
+        shared_size: bool = False,
+        manifests: bool = False,
     ) -> builtins.list[Image]:
         """The local images, optionally only the repository ``name`` (or ``name:tag``).
 
@@ -233,11 +199,17 @@ class ImageManager(Manager):
         ``label``, ``reference`` and ``since``. Each image is inspected (concurrently) so
         that ``attrs`` is complete; ``sparse=True`` keeps the list's summaries instead
         (one request, ``attrs`` without ``Config``; :meth:`Image.reload` completes them).
+        With ``sparse``, ``shared_size`` (API 1.42) adds ``SharedSize`` and ``manifests``
+        (API 1.47) the ``Manifests`` of multi-platform images to the summaries.
         """
         merged: dict[str, Any] = dict(filters or {})
         if name is not None:
             merged["reference"] = name
         params = {"all": all, "filters": encode_filters(merged, allowed=_LIST_FILTERS)}
+        for flag, value in (("shared_size", shared_size), ("manifests", manifests)):
+            if value:
+                await require(self._docker, f"images.list.{flag}")
+                params[flag.replace("_", "-")] = True
         summaries: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "GET", "/images/json", params=params
         )
@@ -254,16 +226,28 @@ class ImageManager(Manager):
         return [image for image in found if image is not None]
 
     async def remove(
-        self, image: str | Image, force: bool = False, noprune: bool = False
+        self,
+        image: str | Image,
+        force: bool = False,
+        noprune: bool = False,
+        *,
+        platforms: Sequence[Platform] | None = None,
     ) -> builtins.list[dict[str, Any]]:
-        """Remove an image by name or id; the daemon's list of ``Untagged``/``Deleted``."""
+        """Remove an image by name or id; the daemon's list of ``Untagged``/``Deleted``.
+        ``platforms`` (API 1.50) removes only those variants of a multi-platform image."""
         name = image.id if isinstance(image, Image) else image
         if not isinstance(name, str) or not name:
             raise InvalidArgument("image: an image name or id is required")
+        encoded = None
+        if platforms is not None:
+            if isinstance(platforms, (str, Mapping)) or not platforms:
+                raise InvalidArgument("platforms: expected a non-empty list of platforms")
+            encoded = [platform_json(p, "platforms") for p in platforms]
+            await require(self._docker, "images.remove.platforms")
         result: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "DELETE",
             f"/images/{path_id(name)}",
-            params={"force": force, "noprune": noprune},
+            params={"force": force, "noprune": noprune, "platforms": encoded},
         )
         return result
 
@@ -282,17 +266,40 @@ class ImageManager(Manager):
         filters: Filters | None = None,
         keep_storage: int | str | None = None,
         all: bool = False,
+        *,
+        reserved_space: int | str | None = None,
+        max_used_space: int | str | None = None,
+        min_free_space: int | str | None = None,
     ) -> dict[str, Any]:
         """Remove build cache (``docker builder prune``): ``keep_storage`` bytes (or
-        ``"1g"``) are kept, ``all`` removes internal cache too. The daemon's answer
-        (``CachesDeleted``, ``SpaceReclaimed``)."""
+        ``"1g"``; ``reserved_space`` is its newer name, either is sent as the daemon's API
+        version calls it) are kept, ``all`` removes internal cache too; from API 1.48
+        ``max_used_space`` caps the cache and ``min_free_space`` keeps that much disk
+        free. The daemon's answer (``CachesDeleted``, ``SpaceReclaimed``)."""
+        if keep_storage is not None and reserved_space is not None:
+            raise InvalidArgument("keep_storage and reserved_space are one setting: pass one")
+        kept, kept_name = (
+            (keep_storage, "keep_storage") if keep_storage is not None else
+            (reserved_space, "reserved_space")
+        )  # fmt: skip
+        sizes = {
+            name: parse_bytes(size, name=name)
+            for name, size in ((kept_name, kept), ("max_used_space", max_used_space),
+                               ("min_free_space", min_free_space))
+            if size is not None
+        }  # fmt: skip
         params: dict[str, Any] = {
             "filters": encode_filters(filters, allowed=_BUILD_PRUNE_FILTERS),
             "all": all or None,
-            "keep-storage": (
-                parse_bytes(keep_storage, name="keep_storage") if keep_storage is not None else None
-            ),
         }
+        aim = await request_target(self._docker)
+        for name, size in sizes.items():
+            if name == kept_name:  # renamed in 1.48, the old name gone in 1.52
+                new = aim.supports("build_prune.reserved_space")
+                params["reserved-space" if new else "keep-storage"] = size
+            else:
+                aim.check(f"build_prune.{name}")
+                params[name.replace("_", "-")] = size
         result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/build/prune", params=params, timeout=None
         )
@@ -430,10 +437,13 @@ class ImageManager(Manager):
         repository: str,
         tag: str | None = None,
         auth_config: Mapping[str, str] | None = None,
+        *,
+        platform: Platform | None = None,
     ) -> ProgressStream[Image]:
         """Push an image to its registry (every local tag of ``repository`` when no tag is
-        given). ``await`` gives the pushed :class:`Image` (its ``RepoDigests`` then name
-        the registry's digest); ``async for`` gives the progress objects, the last with
+        given; only the ``platform`` variant of a multi-platform image with it, API 1.46).
+        ``await`` gives the pushed :class:`Image` (its ``RepoDigests`` then name the
+        registry's digest); ``async for`` gives the progress objects, the last with
         ``aux`` ``{"Tag", "Digest", "Size"}``."""
         name, inline = split_tag(repository)
         if inline is not None and tag is not None:
@@ -442,6 +452,8 @@ class ImageManager(Manager):
         parse_reference(f"{name}:{tag}" if tag else name)
         if auth_config is not None:
             _header_from(auth_config)
+        if platform is not None:
+            platform_json(platform)
         docker = self._docker
 
         async def opener() -> ByteSource:
@@ -449,7 +461,7 @@ class ImageManager(Manager):
             return await docker.transport.request(
                 "POST",
                 f"/images/{path_id(name)}/push",
-                params={"tag": tag},
+                params={"tag": tag, "platform": await _platform(docker, "push", platform)},
                 headers=headers or {"X-Registry-Auth": _NO_AUTH},
                 stream=True,
             )
@@ -469,36 +481,40 @@ class ImageManager(Manager):
 
     # --- save, load, import, commit ---------------------------------------------------
 
-    def save(self, names: str | Sequence[str]) -> ByteStream:
-        """One or several images (names or ids) as a tar stream, for :meth:`load`."""
+    def save(self, names: str | Sequence[str], *, platform: Platform | None = None) -> ByteStream:
+        """One or several images (names or ids) as a tar stream, for :meth:`load`;
+        ``platform`` (API 1.48) saves only that variant of multi-platform images."""
         listed = [names] if isinstance(names, str) else list(names)
         if not listed or not all(isinstance(n, str) and n for n in listed):
             raise InvalidArgument("names: one or more image names or ids are required")
+        if platform is not None:
+            platform_json(platform)
         docker = self._docker
-        if len(listed) == 1:
-            path, params = f"/images/{path_id(listed[0])}/get", None
-        else:
-            path, params = "/images/get", {"names": listed}
+        path = f"/images/{path_id(listed[0])}/get" if len(listed) == 1 else "/images/get"
+        params: dict[str, QueryValue] = {"names": listed} if len(listed) > 1 else {}
 
         async def opener() -> ByteSource:
+            params["platform"] = await _platform(docker, "save", platform)
             return await docker.transport.request("GET", path, params=params, stream=True)
 
         return ByteStream(docker, opener, f"save {', '.join(listed)}")
 
     def load(
-        self, data: ImageSource, *, quiet: bool = False
+        self, data: ImageSource, *, quiet: bool = False, platform: Platform | None = None
     ) -> ProgressStream[builtins.list[Image]]:
         """Load images from a tar made by :meth:`save` / ``docker save``: bytes, a path, a
-        binary file, or an async iterable of bytes (streamed). ``await`` gives the loaded
-        images."""
+        binary file, or an async iterable of bytes (streamed); ``platform`` (API 1.48)
+        loads only that variant. ``await`` gives the loaded images."""
         body = iter_file(data, name="data")
+        if platform is not None:
+            platform_json(platform)
         docker = self._docker
 
         async def opener() -> ByteSource:
             return await docker.transport.request(
                 "POST",
                 "/images/load",
-                params={"quiet": quiet},
+                params={"quiet": quiet, "platform": await _platform(docker, "load", platform)},
                 data=body,
                 headers={"Content-Type": "application/x-tar"},
                 stream=True,
@@ -643,7 +659,7 @@ class ImageManager(Manager):
         rm: bool = True,
         forcerm: bool = False,
         quiet: bool = False,
-        cache_from: Sequence[str] | None = None,
+        cache_from: Sequence[str | Mapping[str, str]] | None = None,
         extra_hosts: Mapping[str, str] | Sequence[str] | None = None,
         platform: str | None = None,
         shm_size: int | str | None = None,
@@ -655,6 +671,9 @@ class ImageManager(Manager):
         version: Literal["1", "2"] | None = None,
         secrets: Mapping[str, SecretSource] | None = None,
         ssh: Mapping[str, str | os.PathLike[str]] | None = None,
+        auth_config: Mapping[str, Mapping[str, str]] | None = None,
+        outputs: Sequence[Mapping[str, Any]] | None = None,
+        context_transfer: Literal["session", "tar"] | None = None,
     ) -> BuildStream:
         """Build an image (``docker build``). ``await`` gives the :class:`Image`;
         ``async for`` gives the progress objects. A failed build raises
@@ -679,99 +698,57 @@ class ImageManager(Manager):
         ``RUN --mount=type=secret,id=...`` steps over a build session, never sent with the
         context; ``ssh`` (``{"default": os.environ["SSH_AUTH_SOCK"]}``: agent ids and their
         sockets) forwards local SSH agents to ``RUN --mount=type=ssh`` steps the same way.
-        Both need ``aiodock[buildkit]``.
+
+        ``auth_config`` (``{"registry:5000": {"username": ..., "password": ...}}``) gives
+        registry logins for the build's own pulls (``FROM``, ``cache_from``), before those
+        ``login`` remembered and the docker configuration (credential helpers included);
+        BuildKit asks for them over the session, the classic builder gets them all in
+        ``X-Registry-Config``. With BuildKit a ``path`` context goes over the session too,
+        as the docker CLI sends it: BuildKit asks for the files it lacks, so a rebuild
+        sends only what changed (``context_transfer="tar"`` uploads the tar instead).
+        ``outputs=[{"type": "local", "dest": DIR}]`` writes the built stage's files to
+        ``DIR``, ``[{"type": "tar", "dest": FILE}]`` its tar (``FILE`` a path or a binary
+        file); ``await`` then gives ``None``, as no image is made. Other entries (``type``
+        and the exporter's attributes) pass to BuildKit as they are.
+
+        The build session needs ``aiodock[buildkit]``; without it a plain ``version="2"``
+        build uploads its context as a tar. ``version="2"``, ``secrets``, ``ssh`` and
+        ``outputs`` raise :class:`~aiodock.errors.NotSupported` on an engine without
+        BuildKit (Podman, BuildKit turned off), before anything is sent.
         """
-        docker = self._docker
-        sources = [
-            path is not None,
-            fileobj is not None and custom_context is False,
-            custom_context is not False,
-            remote is not None,
-        ]
-        if sum(sources) != 1:
-            raise InvalidArgument(
-                "build: pass exactly one of path, fileobj, custom_context and remote"
-            )
-        params: dict[str, Any] = {
-            "t": _tags(tag),
-            "remote": remote,
-            "q": quiet,
-            "nocache": nocache,
-            "pull": pull or None,
-            "rm": rm,
-            "forcerm": forcerm,
-            "target": target,
-            "platform": platform,
-            "networkmode": network_mode,
-            "isolation": isolation,
-            "squash": squash,
-            "version": version,
-            "buildargs": string_map(buildargs, "buildargs"),
-            "labels": string_map(labels, "labels"),
-            "cachefrom": json.dumps(list(cache_from)) if cache_from else None,
-            "extrahosts": None if extra_hosts is None else _extra_hosts(extra_hosts, "extra_hosts"),
-            "shmsize": parse_bytes(shm_size, name="shm_size") if shm_size is not None else None,
-        }
-        if version not in (None, "1", "2"):
-            raise InvalidArgument(f'version: {version!r} is not "1" (classic) or "2" (BuildKit)')
-        params.update(_container_limits(container_limits))
-        session: BuildSession | None = None
-        if secrets or ssh:
-            if version != "2":
-                raise InvalidArgument('secrets and ssh need BuildKit (version="2")')
-            session = BuildSession(
-                docker, check_secrets(secrets or {}), check_ssh_agents(ssh or {})
-            )
-        body: Any = None
-        if path is not None:
-            context = prepare_context(path, dockerfile)
-            params["dockerfile"] = context.dockerfile
-            body = tar_chunks(context, gzip=gzip)
-        else:
-            if dockerfile is not None:
-                params["dockerfile"] = os.fspath(dockerfile)
-            if custom_context is True:
-                if fileobj is None:
-                    raise InvalidArgument("custom_context=True needs the tar in fileobj")
-                body = iter_file(fileobj, name="fileobj")
-            elif custom_context is not False:
-                body = iter_file(custom_context, name="custom_context")
-            elif fileobj is not None:
-                body = dockerfile_context(fileobj)
-        headers = {"Content-Type": "application/x-tar"}
-        if encoding:
-            headers["Content-Encoding"] = encoding
-
-        async def opener() -> ByteSource:
-            config = await registry_config_header(docker)
-            if config is not None:
-                headers["X-Registry-Config"] = config
-            if session is None:
-                return await self._post_build(params, body, headers)
-            await session.start()
-            params["session"] = session.id
-            try:
-                resp = await self._post_build(params, body, headers)
-            except BaseException:
-                session.abort()
-                raise
-            return session.bind(resp)
-
-        async def finish(log: builtins.list[dict[str, Any]]) -> Image:
-            image_id = _built_id(log)
-            if image_id is None:
-                raise BuildError("the build finished without reporting an image id", log)
-            return await self.get(image_id)
-
-        return BuildStream(docker, opener, "build", finish, _build_error)
-
-    async def _post_build(
-        self, params: dict[str, Any], body: Any, headers: dict[str, str]
-    ) -> ByteSource:
-        return await self._docker.transport.request(
-            "POST", "/build", params=params, data=body, headers=headers, stream=True,
-            timeout=None,
-        )  # fmt: skip
+        prepared = PreparedBuild.of(
+            path=path,
+            fileobj=fileobj,
+            custom_context=custom_context,
+            remote=remote,
+            tag=tag,
+            dockerfile=dockerfile,
+            buildargs=buildargs,
+            target=target,
+            labels=labels,
+            network_mode=network_mode,
+            pull=pull,
+            nocache=nocache,
+            rm=rm,
+            forcerm=forcerm,
+            quiet=quiet,
+            cache_from=cache_from,
+            extra_hosts=extra_hosts,
+            platform=platform,
+            shm_size=shm_size,
+            container_limits=container_limits,
+            squash=squash,
+            isolation=isolation,
+            encoding=encoding,
+            gzip=gzip,
+            version=version,
+            secrets=secrets,
+            ssh=ssh,
+            auth_config=auth_config,
+            outputs=outputs,
+            context_transfer=context_transfer,
+        )
+        return prepared.stream(self._docker, self.get)
 
 
 def _header_from(auth_config: Mapping[str, str]) -> str:

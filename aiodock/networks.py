@@ -11,6 +11,7 @@ from .errors import InvalidArgument
 from .resource import DriverResource, Manager, path_id
 from .types.networks import EndpointConfig, IPAMConfig
 from .utils import Filters, encode_filters, string_map
+from .versions import check_body, request_target
 
 if TYPE_CHECKING:
     from .containers import Container
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 LIST_FILTERS = frozenset({"dangling", "driver", "id", "label", "name", "scope", "type"})
 PRUNE_FILTERS = frozenset({"until", "label", "label!"})
 _SCOPES = frozenset({"local", "global", "swarm"})
+_VERSIONED = {"MacAddress": "mac_address", "GwPriority": "gw_priority"}
 
 
 def _container_id(container: Any) -> str:
@@ -76,9 +78,11 @@ class Network(DriverResource):
         link_local_ips: Sequence[str] | None = None,
         driver_opt: Mapping[str, str] | None = None,
         mac_address: str | None = None,
+        gw_priority: int | None = None,
     ) -> None:
         """Attach a container (handle, id or name) to this network, optionally with DNS
-        ``aliases``, ``links``, static addresses and driver options."""
+        ``aliases``, ``links``, static addresses, driver options, ``mac_address`` (API
+        1.44) and ``gw_priority`` (API 1.48; see :class:`~aiodock.types.EndpointConfig`)."""
         endpoint = EndpointConfig(
             aliases=aliases,
             links=links,
@@ -87,7 +91,9 @@ class Network(DriverResource):
             link_local_ips=link_local_ips,
             driver_opt=driver_opt,
             mac_address=mac_address,
+            gw_priority=gw_priority,
         ).to_api()
+        check_body(await request_target(self._docker), "connect", _VERSIONED, endpoint)
         body: dict[str, Any] = {"Container": _container_id(container)}
         if endpoint:
             body["EndpointConfig"] = endpoint

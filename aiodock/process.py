@@ -28,6 +28,7 @@ from .resource import path_id
 from .streams import FrameStream
 from .transport import Connection
 from .utils import AsyncClosing
+from .versions import require
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -436,6 +437,8 @@ def attach_container(
         raise InvalidArgument(f"detach_keys must be a string, not {detach_keys!r}")
 
     async def start() -> Process:
+        if logs:
+            await require(docker, "attach.logs")
         info = await docker.transport.json("GET", f"/containers/{path_id(container_id)}/json")
         full_id = str(info.get("Id") or container_id)
         tty = bool((info.get("Config") or {}).get("Tty"))

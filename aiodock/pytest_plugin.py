@@ -37,7 +37,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
@@ -45,7 +44,7 @@ import pytest
 
 from .client import Docker
 from .errors import DockerError, InvalidArgument, NotFound
-from .utils import string_map
+from .utils import parse_datetime, string_map
 
 if TYPE_CHECKING:
     from .containers import Container
@@ -86,7 +85,6 @@ FOREIGN_SESSION_TTL = 24 * 3600.0
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 _DOCKERFILE_START = re.compile(r"^\s*(#|(FROM|ARG)\s)", re.IGNORECASE)
 
 
@@ -129,13 +127,11 @@ def _age(created: Any) -> float | None:
     images) or RFC 3339 text (networks, volumes)."""
     if isinstance(created, (int, float)) and not isinstance(created, bool):
         return time.time() - created
-    match = _RFC3339.match(created) if isinstance(created, str) else None
-    if match is not None:
-        seconds, fraction, zone = match.groups()
-        zone = "+00:00" if zone in (None, "Z") else zone
-        micros = (fraction or ".")[1:7].ljust(6, "0")  # Python 3.10 wants six digits
-        stamp = datetime.fromisoformat(f"{seconds}.{micros}{zone}")
-        return time.time() - stamp.timestamp()
+    if isinstance(created, str):
+        try:
+            return time.time() - parse_datetime(created).timestamp()
+        except InvalidArgument:
+            return None
     return None
 
 

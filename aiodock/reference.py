@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_REGISTRY",
     "INDEX_NAME",
     "Reference",
+    "familiar_name",
     "parse_reference",
     "registry_key",
     "split_tag",
@@ -159,6 +160,15 @@ def _is_registry(component: str) -> bool:
         or component == "localhost"
         or (component != component.lower())
     )
+
+
+def familiar_name(ref: str) -> str:
+    """``ref`` as the docker CLI shows it: ``docker.io/library/busybox:latest`` is
+    ``busybox:latest``; other registries' names, ids and what does not parse stay."""
+    try:
+        return str(parse_reference(ref))
+    except InvalidArgument:
+        return ref
 
 
 def split_tag(ref: str) -> tuple[str, str | None]:

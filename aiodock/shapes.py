@@ -51,6 +51,7 @@ __all__ = [
     "ContainerState",
     "ContainerStats",
     "ContainerSummary",
+    "ContainerSummaryHealth",
     "ContainerWaitExitError",
     "ContainerWaitResponse",
     "DeviceMapping",
@@ -80,6 +81,7 @@ __all__ = [
     "NetworkContainer",
     "NetworkSettings",
     "NetworkStats",
+    "OCIDescriptor",
     "PeerInfo",
     "PeerNode",
     "PidsStats",
@@ -150,6 +152,8 @@ class HealthConfig(TypedDict, total=False):
     Timeout: int
     Retries: int
     StartPeriod: int
+    StartInterval: int
+    """API 1.44: the interval between checks during ``StartPeriod``."""
 
 
 class ContainerConfig(TypedDict, total=False):
@@ -313,6 +317,8 @@ class HostConfig(TypedDict, total=False):
     Isolation: str
     MaskedPaths: list[str] | None
     ReadonlyPaths: list[str] | None
+    Annotations: dict[str, str] | None
+    """API 1.43: passed to the runtime."""
 
 
 class EndpointIPAMConfig(TypedDict, total=False):
@@ -339,6 +345,10 @@ class EndpointSettings(TypedDict, total=False):
     GlobalIPv6PrefixLen: int
     MacAddress: str
     DriverOpts: dict[str, str] | None
+    GwPriority: int
+    """API 1.48: the endpoint with the highest gives the container its default gateway."""
+    DNSNames: list[str] | None
+    """API 1.44: the names the container has on this network's DNS."""
 
 
 class Address(TypedDict, total=False):
@@ -395,6 +405,19 @@ class GraphDriverData(TypedDict, total=False):
     Data: dict[str, str] | None
 
 
+class OCIDescriptor(TypedDict, total=False):
+    """An OCI content descriptor (API 1.48, daemons with the containerd image store)."""
+
+    mediaType: str
+    digest: str
+    size: int
+    urls: list[str] | None
+    annotations: dict[str, str] | None
+    data: str | None
+    platform: dict[str, Any] | None
+    artifactType: str | None
+
+
 class ContainerInspectResponse(TypedDict, total=False):
     """``GET /containers/{id}/json``: what ``Container.attrs`` holds after ``get()`` or
     ``reload()``."""
@@ -428,6 +451,10 @@ class ContainerInspectResponse(TypedDict, total=False):
     Mounts: list[MountPoint]
     Config: ContainerConfig
     NetworkSettings: NetworkSettings
+    ImageManifestDescriptor: OCIDescriptor | None
+    """API 1.48: the platform manifest of the image it was created from."""
+    Storage: dict[str, Any] | None
+    """API 1.52: where the root filesystem is stored."""
 
 
 # --- containers: list, wait, stats -------------------------------------------------------
@@ -446,12 +473,20 @@ class ContainerHostConfigSummary(TypedDict, total=False):
     """``HostConfig`` of a container list entry."""
 
     NetworkMode: str
+    Annotations: dict[str, str] | None
 
 
 class ContainerNetworkSettingsSummary(TypedDict, total=False):
     """``NetworkSettings`` of a container list entry."""
 
     Networks: dict[str, EndpointSettings] | None
+
+
+class ContainerSummaryHealth(TypedDict, total=False):
+    """``Health`` of a container list entry."""
+
+    Status: str
+    FailingStreak: int
 
 
 class ContainerSummary(TypedDict, total=False):
@@ -475,6 +510,16 @@ class ContainerSummary(TypedDict, total=False):
     HostConfig: ContainerHostConfigSummary
     NetworkSettings: ContainerNetworkSettingsSummary
     Mounts: list[MountPoint]
+    Health: ContainerSummaryHealth | None
+    """API 1.52."""
+    ImageManifestDescriptor: OCIDescriptor | None
+    # Podman only (always empty or false there):
+    Name: str
+    Config: dict[str, Any] | None
+    NetworkingConfig: dict[str, Any] | None
+    Platform: str | None
+    AdjustCPUShares: bool
+    DefaultReadOnlyNonRecursive: bool | None
 
 
 class ContainerWaitExitError(TypedDict, total=False):
@@ -515,6 +560,8 @@ class CPUStats(TypedDict, total=False):
     system_cpu_usage: int
     online_cpus: int
     throttling_data: ThrottlingData
+    cpu: float
+    """Podman only: its own CPU percentage (``0`` in a one-shot answer)."""
 
 
 class MemoryStats(TypedDict, total=False):
@@ -603,6 +650,8 @@ class ContainerStats(TypedDict, total=False):
     blkio_stats: BlkioStats
     num_procs: int
     storage_stats: StorageStats
+    Id: str
+    """Podman only (``id`` is filled in from it)."""
 
 
 # --- images --------------------------------------------------------------------------------
@@ -644,6 +693,12 @@ class ImageInspect(TypedDict, total=False):
     GraphDriver: GraphDriverData
     RootFS: ImageRootFS
     Metadata: ImageMetadata
+    Descriptor: OCIDescriptor | None
+    """API 1.48, with the containerd image store."""
+    Manifests: list[dict[str, Any]] | None
+    """API 1.48, with ``manifests=True``: the image index's manifests."""
+    Identity: dict[str, Any] | None
+    """API 1.53: trusted identity and origin of the image."""
 
 
 class ImageSummary(TypedDict, total=False):
@@ -662,6 +717,16 @@ class ImageSummary(TypedDict, total=False):
     Labels: dict[str, str] | None
     Containers: int
     """``-1`` unless computed."""
+    Descriptor: OCIDescriptor | None
+    Manifests: list[dict[str, Any]] | None
+    """API 1.47, with ``images.list(manifests=True)``."""
+    # Podman only:
+    Names: list[str] | None
+    """Every name of the image, fully qualified."""
+    Digest: str
+    History: list[str] | None
+    """Names the image has had."""
+    Dangling: bool | None
 
 
 # --- networks and volumes ------------------------------------------------------------------
@@ -715,6 +780,8 @@ class Network(TypedDict, total=False):
     Created: str
     Scope: str
     Driver: str
+    EnableIPv4: bool
+    """API 1.48."""
     EnableIPv6: bool
     IPAM: IPAM
     Internal: bool
@@ -727,6 +794,10 @@ class Network(TypedDict, total=False):
     Options: dict[str, str] | None
     Labels: dict[str, str] | None
     Peers: list[PeerInfo] | None
+    Services: dict[str, Any] | None
+    """Swarm-scoped networks on a manager."""
+    Status: dict[str, Any] | None
+    """API 1.52: IPAM allocation statistics."""
 
 
 class VolumeUsageData(TypedDict, total=False):
@@ -748,6 +819,8 @@ class Volume(TypedDict, total=False):
     Scope: str
     Options: dict[str, str] | None
     UsageData: VolumeUsageData | None
+    ClusterVolume: dict[str, Any] | None
+    """Swarm cluster volumes (CSI) only."""
 
 
 # --- exec ----------------------------------------------------------------------------------
@@ -847,6 +920,8 @@ class Runtime(TypedDict, total=False):
 
     path: str
     runtimeArgs: list[str] | None
+    status: dict[str, str] | None
+    """API 1.44."""
 
 
 class PeerNode(TypedDict, total=False):
@@ -952,6 +1027,24 @@ class SystemInfo(TypedDict, total=False):
     ProductLicense: str
     DefaultAddressPools: list[AddressPool] | None
     Warnings: list[str] | None
+    CDISpecDirs: list[str] | None
+    """API 1.44."""
+    Containerd: dict[str, Any] | None
+    """API 1.46: the containerd socket and namespaces the daemon uses."""
+    FirewallBackend: dict[str, Any] | None
+    """API 1.49."""
+    DiscoveredDevices: list[dict[str, Any]] | None
+    """API 1.50."""
+    NRI: dict[str, Any] | None
+    """API 1.53."""
+    # Podman only:
+    BuildahVersion: str
+    Rootless: bool
+    SwapFree: int
+    SwapTotal: int
+    Uptime: str
+    CPURealtimePeriod: bool
+    CPURealtimeRuntime: bool
 
 
 # --- events --------------------------------------------------------------------------------

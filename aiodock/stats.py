@@ -25,9 +25,17 @@ class StatsSummary:
     pids: int
 
     @classmethod
-    def from_stats(cls, stats: Mapping[str, Any]) -> StatsSummary:
+    def from_stats(
+        cls, stats: Mapping[str, Any], previous: Mapping[str, Any] | None = None
+    ) -> StatsSummary:
+        """The columns from one stats object; CPU percent compares its ``cpu_stats`` with
+        ``previous``'s when given (two one-shot samples: one-shot answers and Podman's
+        first have empty ``precpu_stats``), else with its own ``precpu_stats``; ``0.0``
+        when there is nothing to compare with."""
         cpu = stats.get("cpu_stats") or {}
-        pre = stats.get("precpu_stats") or {}
+        pre = (previous if previous is not None else stats).get(
+            "cpu_stats" if previous is not None else "precpu_stats"
+        ) or {}
         cpu_delta = (cpu.get("cpu_usage") or {}).get("total_usage", 0) - (
             pre.get("cpu_usage") or {}
         ).get("total_usage", 0)
@@ -36,7 +44,7 @@ class StatsSummary:
             (cpu.get("cpu_usage") or {}).get("percpu_usage") or []
         )
         cpu_percent = 0.0
-        if system_delta > 0 and cpu_delta > 0:
+        if system_delta > 0 and cpu_delta > 0 and pre.get("system_cpu_usage"):
             cpu_percent = cpu_delta / system_delta * online * 100.0
 
         memory = stats.get("memory_stats") or {}

@@ -98,6 +98,34 @@ def string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | N
     return out
 
 
+def console_size(value: Any, name: str = "console_size") -> list[int]:
+    """``(height, width)`` of a TTY as the API's ``[height, width]``."""
+    if (
+        isinstance(value, (str, bytes, Mapping))
+        or not isinstance(value, Iterable)
+        or len(items := list(value)) != 2
+        or not all(isinstance(item, int) and not isinstance(item, bool) for item in items)
+        or min(items) < 0
+    ):
+        raise InvalidArgument(f"{name}: expected (height, width) in characters, got {value!r}")
+    return items
+
+
+def platform_json(value: str | Mapping[str, str], name: str = "platform") -> str:
+    """``"linux/arm64/v8"`` or ``{"os": ..., "architecture": ..., "variant": ...}`` as the
+    JSON-encoded OCI platform the image endpoints take."""
+    if isinstance(value, str):
+        parts = value.split("/")
+        if not 2 <= len(parts) <= 3 or not all(parts):
+            raise InvalidArgument(f"{name}: {value!r} is not like linux/amd64 or linux/arm64/v8")
+        value = dict(zip(("os", "architecture", "variant"), parts, strict=False))
+    if not isinstance(value, Mapping) or not {"os", "architecture"} <= set(value):
+        raise InvalidArgument(f"{name}: expected 'os/arch[/variant]' or a dict, got {value!r}")
+    return json.dumps(
+        {str(key): str(item) for key, item in value.items() if item}, separators=(",", ":")
+    )
+
+
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "p": 1024**5}
 
@@ -164,6 +192,22 @@ def to_timestamp(value: TimeSpec, *, name: str = "time", now: float | None = Non
     else:
         raise InvalidArgument(f"{name}: expected a datetime, timestamp or duration, got {value!r}")
     return f"{seconds:.9f}".rstrip("0").rstrip(".")
+
+
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
+
+
+def parse_datetime(text: str) -> datetime:
+    """An RFC 3339 time as daemons write it, whatever the engine: nanoseconds or fewer
+    digits or none (Podman), ``Z`` or an offset (none: UTC). Raises
+    :class:`InvalidArgument` for anything else."""
+    match = _RFC3339.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise InvalidArgument(f"{text!r} is not an RFC 3339 time")
+    seconds, fraction, zone = match.groups()
+    zone = "+00:00" if zone in (None, "Z") else zone
+    micros = (fraction or ".")[1:7].ljust(6, "0")  # Python 3.10 wants six digits
+    return datetime.fromisoformat(f"{seconds}.{micros}{zone}")
 
 
 def version_tuple(version: str) -> tuple[int, ...]:

@@ -9,6 +9,7 @@ from typing import Any
 from .errors import InvalidArgument
 from .resource import DriverResource, Manager, path_id
 from .utils import Filters, encode_filters, string_map
+from .versions import request_target, require
 
 LIST_FILTERS = frozenset({"dangling", "driver", "label", "name"})
 PRUNE_FILTERS = frozenset({"label", "label!", "all"})
@@ -89,12 +90,21 @@ class VolumeManager(Manager):
         await Volume(self._docker, {"Name": volume_id}).remove(force=force)
 
     async def prune(self, filters: Filters | None = None) -> dict[str, Any]:
-        """Remove unused volumes matching ``filters`` (``label``, ``label!``; ``all`` from
-        API 1.42: without it, newer daemons prune only anonymous volumes). Returns the
-        daemon's answer (``VolumesDeleted``, ``SpaceReclaimed``)."""
-        if filters and "all" in filters:
-            await self._docker.transport.require_version("1.42", "the volume prune filter 'all'")
-        encoded = encode_filters(filters, allowed=PRUNE_FILTERS)
+        """Remove unused volumes matching ``filters`` (``label``, ``label!``), named ones
+        too, on every API version (daemons on API 1.42 and newer are sent the ``all``
+        filter that asks for that). ``{"all": False}`` removes only anonymous volumes
+        (API 1.42). Returns the daemon's answer (``VolumesDeleted``, ``SpaceReclaimed``)."""
+        encode_filters(filters, allowed=PRUNE_FILTERS)
+        wanted = dict(filters or {})
+        value = wanted.pop("all", True)
+        if isinstance(value, (list, tuple)) and len(value) == 1:
+            value = value[0]
+        named_too = str(value).lower() not in ("false", "0")
+        if (await request_target(self._docker)).supports("volumes.prune.all"):
+            wanted["all"] = named_too
+        elif not named_too:
+            await require(self._docker, "volumes.prune.all")
+        encoded = encode_filters(wanted, allowed=PRUNE_FILTERS)
         result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/volumes/prune", params={"filters": encoded}, timeout=None
         )

@@ -9,12 +9,15 @@ state="$here/.docker"
 mkdir -p "$state"
 sock=/var/run/docker.sock
 
+# Through the API with curl (no docker CLI): DOCKER_HOST's unix or plain tcp address, or
+# the default socket.
 answers() {
-    if [ -n "${DOCKER_HOST:-}" ]; then
-        docker version --format '{{.Server.Version}}' >/dev/null 2>&1
-    else
-        curl -fsS --max-time 3 --unix-socket "$sock" http://localhost/_ping >/dev/null 2>&1
-    fi
+    local host=${DOCKER_HOST:-unix://$sock}
+    case $host in
+    unix://*) curl -fsS --max-time 3 --unix-socket "${host#unix://}" http://localhost/_ping ;;
+    tcp://*) curl -fsS --max-time 3 "http://${host#tcp://}/_ping" ;;
+    *) return 1 ;;
+    esac >/dev/null 2>&1
 }
 
 need_packages() {
@@ -27,6 +30,8 @@ need_packages() {
     # ssh:// daemon tests: the ssh client and a throwaway sshd of the test's own
     command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
     [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+    # the build test that an engine without BuildKit refuses runs a Podman service of its own
+    command -v podman >/dev/null || missing+=(podman)
     # the swarm cluster tests: network namespaces, veth links and a bridge (iptables and
     # nsenter come with docker.io and util-linux)
     command -v ip >/dev/null || missing+=(iproute2)

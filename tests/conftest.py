@@ -8,6 +8,7 @@ whose process is gone are swept, while those of runs still going are left alone.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import socket
 import time
@@ -18,6 +19,9 @@ import pytest
 
 from aiodock import Docker, DockerError, NotFound, ServerError
 from aiodock.containers import Container
+from aiodock.transport.address import parse_address
+
+from .engines import NOT_APPLICABLE, Engine, identify
 
 TEST_IMAGE = "aiodock-test/busybox:latest"
 LABEL = "aiodock.test"
@@ -135,6 +139,67 @@ def daemon() -> Iterator[None]:
     asyncio.run(sweep(None))
     yield
     asyncio.run(sweep(RUN_ID))
+
+
+def daemon_socket() -> str:
+    """The unix socket of the daemon under test (DOCKER_HOST's, or the default one)."""
+    path = parse_address().unix_path
+    if path is None:
+        unavailable("the daemon under test is not on a unix socket")
+    return path
+
+
+@functools.cache
+def engine_under_test() -> Engine:
+    """The engine under test: Docker or Podman, its version and API version."""
+    if not _daemon_answers():
+        unavailable("no Docker daemon answers: run 'make docker-up'")
+
+    async def version() -> dict[str, Any]:
+        async with Docker() as docker:
+            return dict(await docker.version())
+
+    return identify(asyncio.run(version()))
+
+
+@pytest.fixture(scope="session")
+def engine(daemon: None) -> Engine:
+    """The engine under test (see ``tests/engines.py``)."""
+    return engine_under_test()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``needs(...)`` is not applicable on an engine lacking one of those:
+    decided before any of its fixtures (a swarm, a plugin) is set up."""
+    needed = [name for marker in item.iter_markers("needs") for name in marker.args]
+    if not needed:
+        return
+    engine = engine_under_test()
+    for capability in needed:
+        reason = engine.lacks(capability)
+        if reason is not None:
+            pytest.skip(f"{NOT_APPLICABLE} {reason}")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Under ``scripts/engine.sh exec`` (AIODOCK_ENGINE set): one line of counts for the
+    engine, the not-applicable tests apart from other skips."""
+    name = os.environ.get("AIODOCK_ENGINE")
+    if not name:
+        return
+    stats = terminalreporter.stats
+    skipped = stats.get("skipped", [])
+    not_applicable = sum(NOT_APPLICABLE in str(report.longrepr) for report in skipped)
+    counts = {
+        "passed": len(stats.get("passed", [])),
+        "not applicable": not_applicable,
+        "skipped": len(skipped) - not_applicable,
+        "failed": len(stats.get("failed", [])),
+        "errors": len(stats.get("error", [])),
+    }
+    terminalreporter.write_line(
+        f"engine {name}: " + ", ".join(f"{count} {what}" for what, count in counts.items())
+    )
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import json as _json
 import ssl
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
 import aiohttp
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from .._version import __version__
 from ..errors import (
@@ -33,6 +33,7 @@ from . import http11
 from .address import Address
 from .connection import Connection, ConnectionBody, StreamProtocol, TLSSession
 from .dial import Dialer
+from .ssh import SSH_MODES
 
 __all__ = [
     "MAX_API_VERSION",
@@ -131,6 +132,8 @@ class Transport:
             version_tuple(api_version)
         if pool_size < 1:
             raise InvalidArgument("pool_size must be at least 1")
+        if ssh_mode not in SSH_MODES:
+            raise InvalidArgument(f"ssh_mode must be one of {', '.join(SSH_MODES)}: {ssh_mode!r}")
         self.address = address
         self.dialer = Dialer(
             address, connect_timeout=connect_timeout, ssh_options=ssh_options, ssh_mode=ssh_mode
@@ -147,6 +150,10 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
+        self.ping_headers: CIMultiDictProxy[str] | None = None
+        """The headers of the last ``/_ping`` answer (the engine's identity), if any."""
+        self._checked_prefixes: tuple[str, ...] = ()
+        self._check: Callable[[str], Awaitable[None]] | None = None
 
     def __repr__(self) -> str:
         return f"<Transport {self.address.display} api={self._api_version or '?'}>"
@@ -197,6 +204,7 @@ class Transport:
             return self._api_version
         if self._version_lock is None:
             self._version_lock = asyncio.Lock()
+        await self.dialer.ready()  # outside the lock: waiters share one tunnel attempt
         async with self._version_lock:
             if self._api_version is None:
                 await self.ping()
@@ -222,6 +230,7 @@ class Transport:
         from its header when none is set yet."""
         resp = await self.request("GET", "/_ping", versioned=False)
         body = await self._read(resp, "GET /_ping")
+        self.ping_headers = CIMultiDictProxy(CIMultiDict(resp.headers))
         header = resp.headers.get("API-Version")
         if self._api_version is None and header:
             self._set_version(header)
@@ -236,11 +245,22 @@ class Transport:
     ) -> str:
         """The request target: ``/v1.41/containers/json?all=1`` (negotiates on first use)."""
         if versioned:
-            path = f"/v{self._api_version or await self.negotiate_version()}{path}"
+            version = self._api_version or await self.negotiate_version()
+            if self._check is not None and path.startswith(self._checked_prefixes):
+                await self._check(path)
+            path = f"/v{version}{path}"
         if not params:
             return path
         url = self.address.base_url.with_path(path, encoded=True).with_query(query(params))
         return url.raw_path_qs
+
+    def check_before(
+        self, prefixes: tuple[str, ...], check: Callable[[str], Awaitable[None]]
+    ) -> None:
+        """Have ``check(path)`` run (and raise) before every versioned request to a path
+        starting with one of ``prefixes`` (the client's engine capability checks)."""
+        self._checked_prefixes = prefixes
+        self._check = check
 
     # --- errors -------------------------------------------------------------------------
 
@@ -249,6 +269,8 @@ class Transport:
         own errors and cancellation are returned unchanged)."""
         if isinstance(exc, (DockerError, asyncio.CancelledError)):
             return exc
+        if isinstance(exc.__cause__, DockerError):  # ours, wrapped by aiohttp on the way up
+            return exc.__cause__
         display = self.address.display
         if isinstance(exc, (aiohttp.ServerTimeoutError, asyncio.TimeoutError)):
             return DockerTimeoutError(f"{what}: the daemon at {display} did not answer in time")

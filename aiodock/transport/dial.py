@@ -1,4 +1,4 @@
-"""Dialling the daemon: the only code that opens sockets or builds SSL contexts.
+"""Dialling: the only code that opens sockets or builds SSL contexts.
 
 One :class:`Dialer` per client turns its :class:`~aiodock.transport.address.Address` into
 connections, for the aiohttp pool (:meth:`Dialer.connector`) and for connections of our
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .address import Address, TLSConfig
     from .ssh import SSHTunnel
 
-__all__ = ["Dialer", "probe_unix", "serve_unix", "ssl_context"]
+__all__ = ["Dialer", "connect_unix", "probe_unix", "serve_unix", "ssl_context"]
 
 P = TypeVar("P", bound=asyncio.BaseProtocol)
 
@@ -92,9 +92,7 @@ class Dialer:
         protocol (over :class:`ssl.MemoryBIO`, so that it can half-close). Raises
         ``OSError`` or ``asyncio.TimeoutError`` (mapped by the caller)."""
         loop = asyncio.get_running_loop()
-        tunnel = self.tunnel
-        if tunnel is not None and not tunnel.running:
-            await tunnel.start(self.connect_timeout)
+        await self.ready()
         async with timeout_after(self.connect_timeout):
             if self.unix_path is not None:
                 transport, protocol = await loop.create_unix_connection(
@@ -114,6 +112,13 @@ class Dialer:
         assert isinstance(transport, asyncio.Transport)
         return transport, protocol
 
+    async def ready(self) -> None:
+        """Start the ssh tunnel unless it runs (nothing to do for other addresses).
+        Concurrent callers share one attempt, and its failure."""
+        tunnel = self.tunnel
+        if tunnel is not None and not tunnel.running:
+            await tunnel.start(self.connect_timeout)
+
     def connector(self, limit: int) -> aiohttp.BaseConnector:
         """The connector of the client's aiohttp pool: dials through :meth:`open`."""
         return _DialConnector(self, limit=limit)
@@ -132,11 +137,21 @@ class _DialConnector(aiohttp.BaseConnector):
         super().__init__(limit=limit)
         self._dialer = dialer
 
+    def close(self, *, abort_ssl: bool = True) -> Awaitable[None]:
+        """Close the pool's connections; TLS ones are aborted, without waiting for the
+        daemon's answer to a TLS shutdown (as aiohttp's own TCP connector does)."""
+        try:
+            return super().close(abort_ssl=abort_ssl)
+        except TypeError:  # aiohttp before 3.12 has no abort_ssl (nor waits for TLS)
+            return super().close()
+
     async def _create_connection(
         self, req: aiohttp.ClientRequest, traces: list[Any], timeout: aiohttp.ClientTimeout
     ) -> ResponseHandler:
         try:
             _transport, protocol = await self._dialer.open(self._factory)
+        except DockerError:
+            raise  # the ssh tunnel's own (aiohttp may wrap it: see Transport.map_error)
         except OSError as exc:
             raise aiohttp.ClientConnectorError(req.connection_key, exc) from exc
         return protocol
@@ -179,6 +194,12 @@ async def probe_unix(path: str) -> bool | None:
         return await protocol.answered
     finally:
         transport.close()
+
+
+async def connect_unix(path: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A stream connection to a local unix socket that is not the daemon's (an SSH agent
+    a build session relays to). Raises ``OSError``."""
+    return await asyncio.open_unix_connection(path)
 
 
 async def serve_unix(

@@ -57,7 +57,8 @@ class Healthcheck:
     **Durations are in seconds** (int or float), or a :class:`~datetime.timedelta`, or a
     string like ``"1m30s"``; they are sent to the daemon in nanoseconds. ``None`` inherits
     the image's value. ``retries`` is the number of consecutive failures before the
-    container is reported unhealthy.
+    container is reported unhealthy. ``start_interval`` (API 1.44) is the interval between
+    checks during ``start_period``.
     """
 
     test: str | Sequence[str] | None = None
@@ -65,6 +66,7 @@ class Healthcheck:
     timeout: Duration | None = None
     retries: int | None = None
     start_period: Duration | None = None
+    start_interval: Duration | None = None
 
     def __post_init__(self) -> None:
         if self.test is not None and not isinstance(self.test, str):
@@ -84,7 +86,7 @@ class Healthcheck:
             raise InvalidArgument(
                 f"healthcheck retries: expected an integer >= 0, got {self.retries!r}"
             )
-        for name in ("interval", "timeout", "start_period"):
+        for name in ("interval", "timeout", "start_period", "start_interval"):
             _duration_nanos(getattr(self, name), f"healthcheck {name}")
 
     def to_api(self) -> dict[str, Any]:
@@ -98,6 +100,7 @@ class Healthcheck:
             ("interval", "Interval"),
             ("timeout", "Timeout"),
             ("start_period", "StartPeriod"),
+            ("start_interval", "StartInterval"),
         ):
             nanos = _duration_nanos(getattr(self, name), f"healthcheck {name}")
             if nanos is not None:
@@ -250,7 +253,8 @@ class Mount:
     """A mount in the container (the ``--mount`` flag).
 
     - ``type="volume"``: ``source`` is a volume name (``None``: a new anonymous volume);
-      ``no_copy``, ``labels``, ``driver`` and ``driver_options`` apply.
+      ``no_copy``, ``labels``, ``driver``, ``driver_options`` and ``subpath`` (a path
+      inside the volume to mount instead of its root; API 1.45) apply.
     - ``type="bind"``: ``source`` is a path on the host; ``propagation`` and
       ``non_recursive`` apply.
     - ``type="tmpfs"``: no source; ``tmpfs_size`` (bytes or ``"64m"``) and ``tmpfs_mode``
@@ -270,6 +274,7 @@ class Mount:
     driver_options: Mapping[str, str] | None = None
     tmpfs_size: int | str | None = None
     tmpfs_mode: int | None = None
+    subpath: str | None = None
 
     def __post_init__(self) -> None:
         where = f"mount {self.target!r}"
@@ -284,7 +289,7 @@ class Mount:
         if self.consistency is not None and self.consistency not in _CONSISTENCIES:
             raise InvalidArgument(f"{where}: unknown consistency {self.consistency!r}")
         bind_only = self.propagation is not None or self.non_recursive
-        volume_only = self.no_copy or self.labels or self.driver or self.driver_options
+        volume_only = self._volume_options_given
         tmpfs_only = self.tmpfs_size is not None or self.tmpfs_mode is not None
         if bind_only and self.type != "bind":
             raise InvalidArgument(f"{where}: propagation/non_recursive apply to bind mounts only")
@@ -292,7 +297,7 @@ class Mount:
             raise InvalidArgument(f"{where}: unknown propagation {self.propagation!r}")
         if volume_only and self.type != "volume":
             raise InvalidArgument(
-                f"{where}: no_copy/labels/driver/driver_options apply to volume mounts only"
+                f"{where}: no_copy/labels/driver/driver_options/subpath apply to volume mounts only"
             )
         if tmpfs_only and self.type != "tmpfs":
             raise InvalidArgument(f"{where}: tmpfs_size/tmpfs_mode apply to tmpfs mounts only")
@@ -302,6 +307,12 @@ class Mount:
             isinstance(self.tmpfs_mode, bool) or not isinstance(self.tmpfs_mode, int)
         ):
             raise InvalidArgument(f"{where}: tmpfs_mode must be an int such as 0o1777")
+
+    @property
+    def _volume_options_given(self) -> bool:
+        return bool(
+            self.no_copy or self.labels or self.driver or self.driver_options or self.subpath
+        )
 
     def to_api(self) -> dict[str, Any]:
         """The ``Mount`` object of ``HostConfig.Mounts``."""
@@ -319,9 +330,7 @@ class Mount:
             if self.non_recursive:
                 options["NonRecursive"] = True
             body["BindOptions"] = options
-        elif self.type == "volume" and (
-            self.no_copy or self.labels or self.driver or self.driver_options
-        ):
+        elif self.type == "volume" and self._volume_options_given:
             volume: dict[str, Any] = {}
             if self.no_copy:
                 volume["NoCopy"] = True
@@ -332,6 +341,8 @@ class Mount:
                     "Name": self.driver or "local",
                     "Options": string_map(self.driver_options or {}, "Mount.driver_options"),
                 }
+            if self.subpath:
+                volume["Subpath"] = self.subpath
             body["VolumeOptions"] = volume
         elif self.type == "tmpfs" and (self.tmpfs_size is not None or self.tmpfs_mode is not None):
             tmpfs: dict[str, Any] = {}

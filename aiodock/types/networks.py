@@ -118,7 +118,8 @@ def _links(value: Mapping[str, str] | Iterable[str | tuple[str, str]] | None) ->
 class EndpointConfig:
     """How a container is attached to one network: DNS ``aliases``, legacy ``links``
     (``{"container": "alias"}`` or ``"container:alias"`` strings), static addresses,
-    link-local addresses, and driver options."""
+    link-local addresses, driver options, ``mac_address`` (API 1.44) and ``gw_priority``
+    (API 1.48: the endpoint with the highest gives the container its default gateway)."""
 
     aliases: Sequence[str] | None = None
     links: Mapping[str, str] | Sequence[str | tuple[str, str]] | None = None
@@ -127,8 +128,13 @@ class EndpointConfig:
     link_local_ips: Sequence[str] | None = None
     driver_opt: Mapping[str, str] | None = None
     mac_address: str | None = None
+    gw_priority: int | None = None
 
     def __post_init__(self) -> None:
+        if self.gw_priority is not None and (
+            isinstance(self.gw_priority, bool) or not isinstance(self.gw_priority, int)
+        ):
+            raise InvalidArgument(f"gw_priority must be an integer, not {self.gw_priority!r}")
         if isinstance(self.aliases, str):
             raise InvalidArgument("aliases must be a list of names, not a string")
         if isinstance(self.link_local_ips, str):
@@ -161,4 +167,6 @@ class EndpointConfig:
             body["DriverOpts"] = string_map(self.driver_opt, "driver_opt")
         if self.mac_address:
             body["MacAddress"] = self.mac_address
+        if self.gw_priority is not None:
+            body["GwPriority"] = self.gw_priority
         return body

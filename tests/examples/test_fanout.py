@@ -6,6 +6,7 @@ import asyncio
 import subprocess
 from pathlib import Path
 
+from ..conftest import daemon_socket
 from .conftest import EXAMPLES, PYTHON, example_env
 
 
@@ -20,11 +21,12 @@ def run_fanout(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_daemon_answers() -> None:
-    done = run_fanout("unix:///var/run/docker.sock", "")
+    daemon = f"unix://{daemon_socket()}"
+    done = run_fanout(daemon, "")
     assert done.returncode == 0, done.stderr
     header, *rows = done.stdout.splitlines()
     assert header.split()[:3] == ["DAEMON", "ENGINE", "RUNNING"]
-    assert [row.split()[0] for row in rows] == ["unix:///var/run/docker.sock", "(default)"]
+    assert [row.split()[0] for row in rows] == [daemon, "(default)"]
     for row in rows:
         assert "error" not in row
         assert row.split()[1][0].isdigit()  # the engine version
@@ -34,11 +36,12 @@ def test_an_unreachable_daemon_gets_an_error_row_and_the_others_still_answer(
     tmp_path: Path,
 ) -> None:
     missing = f"unix://{tmp_path}/nothing.sock"
-    done = run_fanout(missing, "unix:///var/run/docker.sock", "--timeout", "3")
+    daemon = f"unix://{daemon_socket()}"
+    done = run_fanout(missing, daemon, "--timeout", "3")
     assert done.returncode == 1
     _, first, second = done.stdout.splitlines()
     assert first.startswith(missing) and "error: cannot connect" in first
-    assert second.startswith("unix:///var/run/docker.sock") and "error" not in second
+    assert second.startswith(daemon) and "error" not in second
 
 
 async def test_the_queries_run_concurrently() -> None:
@@ -58,7 +61,7 @@ async def test_the_queries_run_concurrently() -> None:
             str(EXAMPLES / "fanout.py"),
             f"tcp://127.0.0.1:{port}",
             f"tcp://127.0.0.1:{port}",
-            "unix:///var/run/docker.sock",
+            f"unix://{daemon_socket()}",
             "--timeout",
             "2",
             stdout=asyncio.subprocess.PIPE,

@@ -7,6 +7,8 @@ from __future__ import annotations
 import socket
 import subprocess
 
+import pytest
+
 from aiodock import Docker
 from aiodock.pytest_plugin import PLUGIN_LABEL, SESSION_LABEL
 
@@ -39,6 +41,7 @@ def run_suite(*args: str) -> tuple[subprocess.CompletedProcess[str], str]:
     return done, f"{socket.gethostname()}:{proc.pid}"
 
 
+@pytest.mark.needs("healthcheck")
 async def test_the_suite_passes_in_auto_mode_and_leaves_nothing(docker: Docker) -> None:
     done, session = run_suite()
     assert done.returncode == 0, done.stdout

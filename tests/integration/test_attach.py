@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from aiodock import Docker, InvalidArgument, NotFound
+from aiodock import Docker, InvalidArgument, NotFound, NotSupported
 from aiodock.containers import Container
 from aiodock.process import attach_container
 from tests.conftest import open_fds
@@ -83,6 +83,12 @@ async def test_logs_replay_of_an_exited_container(
     cid = await make_container(["sh", "-c", "echo out; echo err >&2"])
     await docker.transport.call("POST", f"/containers/{cid}/start")
     await docker.transport.json("POST", f"/containers/{cid}/wait", timeout=None)
+    target = (await docker.engine()).target
+    if target.podman is not None and target.podman.startswith("4."):  # frames it wrongly
+        with pytest.raises(NotSupported, match="one byte short"):
+            async with attach_container(docker, cid, logs=True, stream=False):
+                pass
+        return
     async with attach_container(docker, cid, logs=True, stream=False) as proc:
         assert await proc.output.demux() == (b"out\n", b"err\n")
         assert await proc.wait() == 0

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from aiodock import APIError, BuildError, Docker, InvalidArgument
-from aiodock.buildkit import StatusResponse
+from aiodock.build.buildkit import StatusResponse
 from aiodock.images import Image
 
 from ..conftest import TEST_IMAGE
@@ -287,6 +287,7 @@ async def test_leaving_a_build_early_closes_it(
 # --- BuildKit ------------------------------------------------------------------------------
 
 
+@pytest.mark.needs("buildkit-session")
 async def test_buildkit_build_with_decoded_progress(
     docker: Docker, labels: dict[str, str], tmp_path: Path
 ) -> None:
@@ -329,6 +330,7 @@ async def test_buildkit_build_with_decoded_progress(
         await remove_image(docker, image.id)
 
 
+@pytest.mark.needs("buildkit-session")
 async def test_buildkit_failure_raises_with_logs(
     docker: Docker, labels: dict[str, str], tmp_path: Path
 ) -> None:

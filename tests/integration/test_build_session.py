@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from aiodock import BuildError, Docker, InvalidArgument
-from aiodock.buildkit import StatusResponse
+from aiodock.build.buildkit import StatusResponse
 from aiodock.images import Image
 
 from ..conftest import TEST_IMAGE, open_fds, unavailable
@@ -46,6 +46,7 @@ def logs_of(build_log: list[dict[str, Any]]) -> bytes:
     )
 
 
+@pytest.mark.needs("buildkit-session")
 async def test_secrets_from_values_and_files(
     docker: Docker, labels: dict[str, str], tmp_path: Path, built: list[Image]
 ) -> None:
@@ -74,6 +75,7 @@ async def test_secrets_from_values_and_files(
     assert b"s3cr3t-token" not in b"".join(v or b"" for v in files.values())
 
 
+@pytest.mark.needs("buildkit-session")
 async def test_a_wrong_secret_fails_the_step(
     docker: Docker, labels: dict[str, str], tmp_path: Path
 ) -> None:
@@ -91,6 +93,7 @@ async def test_a_wrong_secret_fails_the_step(
         )  # fmt: skip
 
 
+@pytest.mark.needs("buildkit-session")
 async def test_a_missing_required_secret_is_reported(
     docker: Docker, labels: dict[str, str], tmp_path: Path
 ) -> None:
@@ -202,6 +205,7 @@ def agent_count_binary(target: Path) -> None:
     source.unlink()
 
 
+@pytest.mark.needs("buildkit-session")
 async def test_ssh_agent_is_forwarded(
     docker: Docker, labels: dict[str, str], tmp_path: Path, ssh_agent: str, built: list[Image]
 ) -> None:
@@ -230,6 +234,7 @@ async def test_ssh_agent_is_forwarded(
     assert files["keys-deploy"] == b"1\n"
 
 
+@pytest.mark.needs("buildkit-session")
 async def test_an_unknown_ssh_id_fails_the_build(
     docker: Docker, labels: dict[str, str], tmp_path: Path, ssh_agent: str
 ) -> None:
@@ -255,6 +260,7 @@ async def test_ssh_agents_are_checked_before_anything_is_sent(
         docker.images.build(path=tmp_path, version="2", ssh={"default": tmp_path / "Dockerfile"})
 
 
+@pytest.mark.needs("buildkit-session")
 async def test_leaving_a_build_early_ends_its_session(
     labels: dict[str, str], tmp_path: Path
 ) -> None:

@@ -206,7 +206,13 @@ async def test_port_lookup(docker: Docker, make: Make, labels: dict[str, str]) -
         container = await make(
             network_mode=None,
             network=network["Id"],
-            ports={"80/tcp": ("127.0.0.1", None), "53/udp": None, 81: [None, None]},
+            # Two bindings of one port on two addresses (Docker 28 refuses two on the same
+            # address: both take 0.0.0.0 and [::] on one ephemeral port).
+            ports={
+                "80/tcp": ("127.0.0.1", None),
+                "53/udp": None,
+                81: [("127.0.0.1", None), ("127.0.0.2", None)],
+            },
         )
         bindings = await container.port(80)
         assert bindings is not None and bindings[0]["HostIp"] == "127.0.0.1"
@@ -328,6 +334,7 @@ async def test_stats_stream_and_single(make: Make) -> None:
     assert samples[1]["precpu_stats"]["cpu_usage"] == samples[0]["cpu_stats"]["cpu_usage"]
 
 
+@pytest.mark.needs("healthcheck")
 async def test_health_waits_and_reports(make: Make) -> None:
     healthy = await make(healthcheck=Healthcheck("true", interval=0.2, timeout=2))
     assert healthy.health == "none"  # inspected at creation, before the first check

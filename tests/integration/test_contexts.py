@@ -15,9 +15,13 @@ import pytest
 from aiodock import Docker
 from aiodock.transport.address import load_context
 
-from ..conftest import unavailable
+from ..conftest import daemon_socket, unavailable
 
-DAEMON_SOCKET = "/var/run/docker.sock"
+
+@pytest.fixture
+def socket_path() -> str:
+    """The daemon's socket, read before a test clears DOCKER_HOST."""
+    return daemon_socket()
 
 
 def _store_context(config_dir: Path, name: str, host: str) -> None:
@@ -29,24 +33,24 @@ def _store_context(config_dir: Path, name: str, host: str) -> None:
 
 
 async def test_current_context_reaches_the_daemon(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    socket_path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _store_context(tmp_path, "local", f"unix://{DAEMON_SOCKET}")
+    _store_context(tmp_path, "local", f"unix://{socket_path}")
     (tmp_path / "config.json").write_text(json.dumps({"currentContext": "local"}))
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
     async with Docker() as docker:
         assert docker.address.context == "local"
-        assert docker.address.unix_path == DAEMON_SOCKET
+        assert docker.address.unix_path == socket_path
         assert await docker.ping() is True
         assert (await docker.version())["ApiVersion"]
 
 
 async def test_docker_context_variable_and_argument(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    socket_path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _store_context(tmp_path, "real", f"unix://{DAEMON_SOCKET}")
+    _store_context(tmp_path, "real", f"unix://{socket_path}")
     _store_context(tmp_path, "dead", "unix:///nonexistent/aiodock.sock")
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
     monkeypatch.delenv("DOCKER_HOST", raising=False)
@@ -68,14 +72,14 @@ def docker_cli() -> str:
 
 
 @pytest.fixture
-def cli_config(docker_cli: str, tmp_path: Path) -> Path:
+def cli_config(docker_cli: str, socket_path: str, tmp_path: Path) -> Path:
     """A docker CLI configuration whose current context ``cli-made``, made by the CLI
     itself, points at the daemon's socket."""
     env = {**os.environ, "DOCKER_CONFIG": str(tmp_path)}
     env.pop("DOCKER_HOST", None)
     env.pop("DOCKER_CONTEXT", None)
     for args in (
-        ["context", "create", "--docker", f"host=unix://{DAEMON_SOCKET}", "cli-made"],
+        ["context", "create", "--docker", f"host=unix://{socket_path}", "cli-made"],
         ["context", "use", "cli-made"],
     ):
         subprocess.run([docker_cli, *args], env=env, check=True, capture_output=True)

@@ -4,6 +4,7 @@ and the same over plain TCP and TLS (through a local forwarder to the daemon's s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import shutil
 import ssl
@@ -18,11 +19,8 @@ from aiodock.containers import Container
 from aiodock.exec import ExecResult
 from aiodock.process import Process
 from aiodock.streams import FrameStream
-from tests.conftest import open_fds
 
-from ..conftest import unavailable
-
-DAEMON_SOCKET = "/var/run/docker.sock"
+from ..conftest import daemon_socket, open_fds, unavailable
 
 
 @pytest.fixture
@@ -361,6 +359,8 @@ class _TLSForwarder(asyncio.Protocol):
                 plain = self._tls.read(262144)
             except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
                 break
+            if not plain:  # the client's close_notify
+                break
             self._to_daemon(plain)
         self._flush()
 
@@ -379,9 +379,20 @@ class _TLSForwarder(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._daemon is not None:
             self._daemon.close()
+        if self._task is not None:
+            self._task.cancel()  # the client is gone: so is the daemon side
+
+    async def aclose(self) -> None:
+        """End the connection and its pump (at the test's end, whatever the daemon does)."""
+        if self._transport is not None:
+            self._transport.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, OSError):
+                await self._task
 
     async def _pump_from_daemon(self) -> None:
-        reader, writer = await asyncio.open_unix_connection(DAEMON_SOCKET)
+        reader, writer = await asyncio.open_unix_connection(daemon_socket())
         self._daemon = writer
         writer.write(bytes(self._pending))
         if self._eof:
@@ -397,10 +408,13 @@ class _TLSForwarder(asyncio.Protocol):
 
 
 async def _serve_forwarder(
-    ssl_context: ssl.SSLContext | None,
+    ssl_context: ssl.SSLContext | None, connections: list[_TLSForwarder]
 ) -> tuple[asyncio.AbstractServer, int]:
+    """A forwarder on a free loopback port; its TLS connections are added to ``connections``
+    (for :func:`_stop_forwarder`)."""
+
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        daemon_r, daemon_w = await asyncio.open_unix_connection(DAEMON_SOCKET)
+        daemon_r, daemon_w = await asyncio.open_unix_connection(daemon_socket())
         try:
             await asyncio.gather(_forward(client_r, daemon_w), _forward(daemon_r, client_w))
         finally:
@@ -412,9 +426,20 @@ async def _serve_forwarder(
         server = await asyncio.start_server(handle, "127.0.0.1", 0)
     else:
         context = ssl_context
-        server = await loop.create_server(lambda: _TLSForwarder(context), "127.0.0.1", 0)
+
+        def connection() -> _TLSForwarder:
+            connections.append(_TLSForwarder(context))
+            return connections[-1]
+
+        server = await loop.create_server(connection, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     return server, port
+
+
+async def _stop_forwarder(server: asyncio.AbstractServer, connections: list[_TLSForwarder]) -> None:
+    server.close()
+    for forwarder in connections:
+        await forwarder.aclose()
 
 
 @pytest.fixture(scope="module")
@@ -449,7 +474,7 @@ async def _exercise(client: Docker, container_id: str) -> None:
 
 
 async def test_exec_over_tcp(container: Container) -> None:
-    server, port = await _serve_forwarder(None)
+    server, port = await _serve_forwarder(None, [])
     try:
         async with Docker(f"tcp://127.0.0.1:{port}", tls=False) as client:
             await _exercise(client, container.id)
@@ -461,7 +486,8 @@ async def test_exec_over_tls(container: Container, certificate: tuple[Path, Path
     cert, key = certificate
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert, key)
-    server, port = await _serve_forwarder(server_context)
+    connections: list[_TLSForwarder] = []
+    server, port = await _serve_forwarder(server_context, connections)
     try:
         async with Docker(f"tcp://127.0.0.1:{port}", tls=TLSConfig(ca_cert=cert)) as client:
             await _exercise(client, container.id)
@@ -469,4 +495,4 @@ async def test_exec_over_tls(container: Container, certificate: tuple[Path, Path
             with pytest.raises(DockerConnectionError, match="TLS"):
                 await bad.exec.start("abc", tty=False)  # the certificate is not trusted
     finally:
-        server.close()
+        await _stop_forwarder(server, connections)

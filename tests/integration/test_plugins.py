@@ -146,6 +146,7 @@ def stamp(directory: Path) -> Path:
     return directory
 
 
+@pytest.mark.needs("plugins")
 async def test_create_get_list_configure_remove(
     docker: Docker, plugin_dir: Path, cleanup: list[str]
 ) -> None:
@@ -181,6 +182,7 @@ async def test_create_get_list_configure_remove(
         await docker.plugins.get(name)
 
 
+@pytest.mark.needs("plugins")
 async def test_enable_disable(
     docker: Docker, plugin_dir: Path, cleanup: list[str], can_enable: None
 ) -> None:
@@ -205,6 +207,7 @@ async def test_enable_disable(
         await docker.plugins.get(name)
 
 
+@pytest.mark.needs("plugins")
 async def test_create_from_ready_tar(
     docker: Docker, plugin_dir: Path, tmp_path: Path, cleanup: list[str]
 ) -> None:
@@ -238,6 +241,7 @@ async def test_create_from_ready_tar(
             await plugin.remove()
 
 
+@pytest.mark.needs("plugins")
 async def test_push_install_upgrade(
     docker: Docker, plugin_dir: Path, tmp_path: Path, cleanup: list[str]
 ) -> None:
@@ -311,6 +315,7 @@ async def test_push_install_upgrade(
         await again.remove()
 
 
+@pytest.mark.needs("plugins")
 async def test_missing_plugin_raises_not_found(docker: Docker) -> None:
     missing = unique("aiodock-test-missing")
     with pytest.raises(NotFound):

@@ -67,6 +67,7 @@ async def test_one_type_only(docker: Docker, labels: dict[str, str]) -> None:
         await volume.remove(force=True)
 
 
+@pytest.mark.needs("build-prune")
 async def test_build_cache_older_than_a_century(docker: Docker) -> None:
     # The only build-cache prune safe on a shared daemon: nothing is that old.
     result = await docker.prune(

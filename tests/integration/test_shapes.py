@@ -15,6 +15,8 @@ from typing import Any, Union, get_args, get_origin, is_typeddict
 from aiodock import Docker, DockerError, shapes
 from aiodock.types import Healthcheck, IPAMConfig, IPAMPool
 
+from ..engines import Engine
+
 
 def uncovered(value: Any, annotation: Any, where: str) -> list[str]:
     """The paths of keys in ``value`` that ``annotation`` (a shape) does not declare."""
@@ -47,8 +49,9 @@ def assert_covered(value: Any, shape: Any) -> None:
 
 
 async def test_real_answers_are_covered_by_the_shapes(
-    docker: Docker, labels: dict[str, str], test_image: str
+    docker: Docker, engine: Engine, labels: dict[str, str], test_image: str
 ) -> None:
+    health_checks_run = engine.lacks("healthcheck") is None
     started = time.time()
     subnet = f"10.{random.randint(100, 159)}.{random.randint(0, 255)}.0/24"
     network = await docker.networks.create(
@@ -70,7 +73,7 @@ async def test_real_answers_are_covered_by_the_shapes(
             healthcheck=Healthcheck(test=["CMD", "true"], interval=0.05, retries=1),
         )
         await container.start()
-        for _ in range(200):  # until the first health check has run
+        for _ in range(200 if health_checks_run else 1):  # until the first check has run
             await container.reload()
             if (container.state.get("Health") or {}).get("Log"):
                 break
@@ -79,9 +82,13 @@ async def test_real_answers_are_covered_by_the_shapes(
         # Container inspect, and the typed views of its parts.
         assert_covered(container.attrs, shapes.ContainerInspectResponse)
         assert container.state["Running"] is True
-        assert (container.state.get("Health") or {}).get("Log"), "no health check ran"
+        if health_checks_run:
+            assert (container.state.get("Health") or {}).get("Log"), "no health check ran"
         assert container.config.get("Labels") == labels
-        assert container.host_config["NetworkMode"] == network.name
+        # Podman reports the mode ("bridge") where Docker names the network.
+        assert container.host_config["NetworkMode"] in (
+            (network.name, "bridge") if engine.kind == "podman" else (network.name,)
+        )
         assert (container.network_settings.get("Ports") or {}).get("80/tcp")
         assert network.name in (container.network_settings.get("Networks") or {})
         assert [m.get("Name") for m in container.mounts] == [volume.name]

@@ -16,6 +16,8 @@ from aiodock.errors import APIError, NotFound, OutOfSequence, ServiceNotConverge
 
 from ..conftest import LABEL, RUN_ID, RUN_LABEL
 
+pytestmark = pytest.mark.needs("swarm")
+
 SLEEP = ["sh", "-c", 'echo "stage=$STAGE"; exec sleep 600']
 # Tasks join the host's network namespace: the default bridge (docker0) is not needed (tests
 # elsewhere run private daemons whose start can remove docker0 from the shared host).

@@ -26,7 +26,8 @@ async def test_ping_version_info_df(docker: Docker) -> None:
 async def test_version_negotiated_once_under_concurrency() -> None:
     async with Docker() as docker:
         results = await asyncio.gather(*(docker.info() for _ in range(10)))
-        assert all(r["ID"] == results[0]["ID"] for r in results)
+        # ServerVersion, not ID: Podman makes up a new ID for every /info
+        assert all(r["ServerVersion"] == results[0]["ServerVersion"] for r in results)
         assert docker.api_version is not None
 
 

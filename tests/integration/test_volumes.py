@@ -148,5 +148,6 @@ async def test_invalid_arguments(docker: Docker) -> None:
     with pytest.raises(InvalidArgument, match="name"):
         await docker.volumes.create("")
     if version_tuple(await docker.negotiate_version()) < (1, 42):
+        # Named volumes are pruned anyway there; anonymous ones alone cannot be asked for.
         with pytest.raises(InvalidArgument, match=r"'all' needs API 1\.42"):
-            await docker.volumes.prune(filters={"all": True})
+            await docker.volumes.prune(filters={"all": False, "label": "adk.none=1"})
