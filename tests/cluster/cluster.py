@@ -159,7 +159,27 @@ class Cluster:
         async def ready() -> int:
             return sum(node.state == "ready" for node in await manager.nodes.list())
 
-        await poll(ready, lambda n: n == count, retry=(DockerError,))
+        try:
+            await poll(ready, lambda n: n == count, retry=(DockerError,))
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{await self.diagnosis(manager)}") from None
+
+    async def diagnosis(self, manager: Docker) -> str:
+        """The nodes as ``manager`` sees them and each daemon's last warnings: what a
+        failing wait shows."""
+        lines = []
+        try:
+            for node in await manager.nodes.list():
+                status = node.attrs.get("Status", {})
+                lines.append(f"{node.hostname}: {node.role} {node.state} {status.get('Message')}")
+        except DockerError as exc:
+            lines.append(f"nodes.list: {exc}")
+        for member in self.nodes:
+            log = member.daemon.log_tail(400).splitlines()
+            noisy = [line for line in log if "level=error" in line or "level=warn" in line]
+            lines.append(f"--- {member.name} ({member.daemon.root}):")
+            lines.extend(noisy[-8:])
+        return "\n".join(lines)
 
     async def close(self) -> None:
         """Power every node off, remove their directories and the network."""

@@ -1,5 +1,6 @@
 """Forming the swarm: init, join with worker and manager tokens, bad tokens, leave,
-promote/demote, and a locked manager unlocked (autolock)."""
+promote/demote, and a locked manager unlocked (autolock). The manager restarts before any
+node changes role: a node demoted moments before has to renew its certificate with it."""
 
 from __future__ import annotations
 
@@ -42,6 +43,26 @@ async def test_one_manager_and_two_workers(cluster: Cluster, manager: Docker) ->
         await worker.nodes.list()
     with pytest.raises(InvalidArgument, match="is not a swarm manager"):
         await cluster["node3"].docker.swarm.join_via(worker)
+
+
+async def test_autolocked_manager_restarts_locked_and_is_unlocked(
+    cluster: Cluster, manager: Docker
+) -> None:
+    await manager.swarm.update(autolock_managers=True)
+    key = await manager.swarm.unlock_key()
+    assert key.startswith("SWMKEY-1-")
+    node1 = cluster["node1"]
+    await node1.daemon.restart()
+    assert await poll(node1.swarm_state, lambda state: state in ("locked", "active")) == "locked"
+    with pytest.raises(ServiceUnavailable, match=r"locked|unlock"):
+        await manager.nodes.list()
+    with pytest.raises(APIError):
+        await manager.swarm.unlock("SWMKEY-1-" + "A" * 43)
+    await manager.swarm.unlock(key)
+    await poll(node1.swarm_state, lambda state: state == "active")
+    await cluster.wait_ready(manager)
+    await manager.swarm.update(autolock_managers=False)
+    assert manager.swarm.attrs["Spec"]["EncryptionConfig"]["AutoLockManagers"] is False
 
 
 async def test_leave_bad_tokens_and_join_as_manager(cluster: Cluster, manager: Docker) -> None:
@@ -100,23 +121,3 @@ async def test_promote_and_demote(cluster: Cluster, manager: Docker) -> None:
     await poll(node2.docker.info, lambda info: not info["Swarm"]["ControlAvailable"])
     with pytest.raises(ServiceUnavailable):
         await poll(node2.docker.nodes.list, lambda _: False, timeout=10)
-
-
-async def test_autolocked_manager_restarts_locked_and_is_unlocked(
-    cluster: Cluster, manager: Docker
-) -> None:
-    await manager.swarm.update(autolock_managers=True)
-    key = await manager.swarm.unlock_key()
-    assert key.startswith("SWMKEY-1-")
-    node1 = cluster["node1"]
-    await node1.daemon.restart()
-    assert await poll(node1.swarm_state, lambda state: state in ("locked", "active")) == "locked"
-    with pytest.raises(ServiceUnavailable, match=r"locked|unlock"):
-        await manager.nodes.list()
-    with pytest.raises(APIError):
-        await manager.swarm.unlock("SWMKEY-1-" + "A" * 43)
-    await manager.swarm.unlock(key)
-    await poll(node1.swarm_state, lambda state: state == "active")
-    await cluster.wait_ready(manager)
-    await manager.swarm.update(autolock_managers=False)
-    assert manager.swarm.attrs["Spec"]["EncryptionConfig"]["AutoLockManagers"] is False

@@ -10,45 +10,20 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from .cluster import Cluster
 
-SPEC_TABLE = Path("/work/shared/engine-api/operations-v1.41.tsv")
+SPEC_TABLE = Path(__file__).resolve().parents[1] / "spec" / "operations-v1.41.tsv"
 TAGS = ("Swarm", "Node", "Service", "Task", "Secret", "Config")
-# The operations of those tags in API 1.41 (the spec's operation table, checked below).
-OPERATIONS = (
-    ("GET", "/nodes"),
-    ("GET", "/nodes/{id}"),
-    ("DELETE", "/nodes/{id}"),
-    ("POST", "/nodes/{id}/update"),
-    ("GET", "/swarm"),
-    ("POST", "/swarm/init"),
-    ("POST", "/swarm/join"),
-    ("POST", "/swarm/leave"),
-    ("POST", "/swarm/update"),
-    ("GET", "/swarm/unlockkey"),
-    ("POST", "/swarm/unlock"),
-    ("GET", "/services"),
-    ("POST", "/services/create"),
-    ("GET", "/services/{id}"),
-    ("DELETE", "/services/{id}"),
-    ("POST", "/services/{id}/update"),
-    ("GET", "/services/{id}/logs"),
-    ("GET", "/tasks"),
-    ("GET", "/tasks/{id}"),
-    ("GET", "/tasks/{id}/logs"),
-    ("GET", "/secrets"),
-    ("POST", "/secrets/create"),
-    ("GET", "/secrets/{id}"),
-    ("DELETE", "/secrets/{id}"),
-    ("POST", "/secrets/{id}/update"),
-    ("GET", "/configs"),
-    ("POST", "/configs/create"),
-    ("GET", "/configs/{id}"),
-    ("DELETE", "/configs/{id}"),
-    ("POST", "/configs/{id}/update"),
-)
+
+
+def spec_operations() -> list[tuple[str, str]]:
+    """``(method, path)`` of every operation of those tags in API 1.41 (the vendored
+    operation table: method, path, operationId, tag, streams)."""
+    rows = [line.split("\t") for line in SPEC_TABLE.read_text().splitlines() if line]
+    return [(row[0], row[1]) for row in rows if row[3] in TAGS]
+
+
+OPERATIONS = spec_operations()
 
 
 def matcher(template: str) -> re.Pattern[str]:
@@ -72,11 +47,8 @@ def count_calls(calls: list[tuple[str, str]]) -> Counter[tuple[str, str]]:
     return counts
 
 
-def test_the_operation_list_is_the_specs() -> None:
-    if not SPEC_TABLE.exists():
-        pytest.skip(f"the Engine API operation table is not at {SPEC_TABLE}")
-    rows = [line.split("\t") for line in SPEC_TABLE.read_text().splitlines() if line]
-    assert sorted((r[0], r[1]) for r in rows if r[3] in TAGS) == sorted(OPERATIONS)
+def test_the_table_has_the_swarm_operations() -> None:
+    assert len(OPERATIONS) == 30 and ("POST", "/swarm/join") in OPERATIONS
 
 
 def test_every_swarm_operation_was_called(cluster: Cluster) -> None:
