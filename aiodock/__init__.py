@@ -1,10 +1,8 @@
 """aiodock: an asyncio-native SDK for the Docker Engine API."""
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .client import MAX_API_VERSION, Docker
 from .configs import Config
-from .connection import TLSConfig
 from .containers import Container
 from .decoders import Frame, StreamType
 from .engine import EngineInfo
@@ -44,6 +42,7 @@ from .process import Process
 from .secrets import Secret
 from .services import Service
 from .tasks import Task
+from .transport import TLSConfig
 from .volumes import Volume
 
 __all__ = [

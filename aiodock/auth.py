@@ -100,7 +100,7 @@ class AuthConfig:
             self.registrytoken,
         )
 
-    def to_dict(self) -> dict[str, str]:
+    def to_api(self) -> dict[str, str]:
         """The Engine API's JSON form (empty fields left out)."""
         out = {
             "username": self.username,
@@ -114,7 +114,7 @@ class AuthConfig:
 
     def header(self) -> str:
         """The ``X-Registry-Auth`` value: base64url of the JSON form."""
-        return encode_auth(self.to_dict())
+        return encode_auth(self.to_api())
 
 
 def encode_auth(data: Mapping[str, Any]) -> str:
@@ -364,8 +364,11 @@ async def auth_header_for(
     return auth.header() if auth is not None else None
 
 
-async def registry_config_header(docker: Docker | None = None) -> str | None:
-    """The ``X-Registry-Config`` value of a build: every registry's known credentials."""
+async def registry_config_header(
+    docker: Docker | None = None, given: Mapping[str, AuthConfig] | None = None
+) -> str | None:
+    """The ``X-Registry-Config`` value of a build: every registry's known credentials,
+    ``given`` (registry key to credentials) first."""
     state = _clients.get(docker) if docker is not None else None
     config = load_config(state.dockercfg_path if state is not None else None)
     keys: set[str] = set()
@@ -377,16 +380,17 @@ async def registry_config_header(docker: Docker | None = None) -> str | None:
         keys.update(normalize_registry(str(server)) for server in helpers)
     if state is not None:
         keys.update(state.logins)
-    if not keys:
+    found: dict[str, dict[str, str]] = {key: auth.to_api() for key, auth in (given or {}).items()}
+    keys.difference_update(found)
+    if not keys and not found:
         return None
-    found: dict[str, dict[str, str]] = {}
     for key in sorted(keys):
         try:
             auth = await resolve_auth(key, docker=docker)
         except CredentialError:
             continue  # the CLI also builds with what it can find
         if auth is not None:
-            found[key] = auth.to_dict()
+            found[key] = auth.to_api()
     return encode_auth(found) if found else None
 
 
@@ -423,7 +427,7 @@ async def login(
         "email": email or "",
         "serveraddress": registry or INDEX_NAME,
     }
-    answer: dict[str, Any] = await docker._json("POST", "/auth", json=body) or {}
+    answer: dict[str, Any] = await docker.transport.json("POST", "/auth", json=body) or {}
     token = answer.get("IdentityToken") or ""
     remembered = AuthConfig(
         username=username,

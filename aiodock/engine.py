@@ -147,9 +147,9 @@ async def read_engine(docker: Docker, *, fresh: bool = False) -> EngineInfo:
     there and not ``fresh``), ``/version``, and ``/info`` only for a Docker daemon whose
     ping has no ``Swarm`` header."""
     api_version = await docker.negotiate_version()
-    ping_headers = docker._ping_headers
-    if ping_headers is None or fresh:
-        ping_headers = await docker.ping_headers()
+    if fresh:
+        await docker.transport.ping()
+    ping_headers = await docker.transport.engine_headers()
     version: dict[str, Any] = await docker.version()
     components = {
         str(part.get("Name")): str(part.get("Version") or "")

@@ -14,11 +14,6 @@ class InvalidArgument(DockerError, ValueError):
     """Bad input found locally, before anything was sent to the daemon."""
 
 
-class NotSupported(DockerError):
-    """The engine has no such capability at all (say, swarm mode on Podman); raised
-    before the request is sent where the engine is known."""
-
-
 class DockerConnectionError(DockerError, ConnectionError):
     """The daemon could not be reached, or the connection dropped mid-stream."""
 
@@ -179,6 +174,11 @@ class BuildError(DockerError):
         super().__init__(reason)
         self.reason = reason
         self.build_log = build_log
+
+
+class NotSupported(DockerError):
+    """The engine cannot do what was asked (a BuildKit feature on Podman, say); the
+    message names the engine and its version. Raised before anything is sent for it."""
 
 
 class CredentialError(DockerError):

@@ -18,8 +18,6 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final
 
-import aiohttp
-
 from .decoders import JSONStreamDecoder
 from .engine import podman_version_of
 from .errors import (
@@ -29,6 +27,7 @@ from .errors import (
     InvalidArgument,
 )
 from .streams import JSONStream
+from .transport import ByteSource
 from .utils import Filters, encode_filters
 
 if TYPE_CHECKING:
@@ -312,16 +311,15 @@ class EventStream(JSONStream[Any]):
             resume = max(resume, self._since_ns)
         return format_since(resume)
 
-    async def _open_once(self) -> aiohttp.ClientResponse:
+    async def _open_once(self) -> ByteSource:
         if self._started_ns is None:
             self._started_ns = time.time_ns()
         filters = self._filters
         if filters and "event" in filters:
-            await self._docker.negotiate_version()
-            if podman_version_of(self._docker._ping_headers or {}):
+            if podman_version_of(await self._docker.transport.engine_headers()):
                 filters = podman_event_filters(filters)
         params = {"since": self._resume_since(), "until": self._until, "filters": filters}
-        return await self._docker._request("GET", "/events", params=params, stream=True)
+        return await self._docker.transport.request("GET", "/events", params=params, stream=True)
 
     @staticmethod
     def _retryable(error: BaseException) -> bool:
@@ -343,7 +341,7 @@ class EventStream(JSONStream[Any]):
                 self._finished = True
                 raise
             except BaseException as exc:
-                error = self._docker.translate_error(exc, self._what)
+                error = self._docker.transport.map_error(exc, self._what)
                 if not self._retryable(error):
                     self._finished = True
                     if error is exc:
@@ -420,13 +418,13 @@ class EventStream(JSONStream[Any]):
                 await self._connect()
                 continue
             try:
-                chunk = await resp.content.readany()
+                chunk = await resp.read_chunk()
             except asyncio.CancelledError:
                 raise
             except BaseException as exc:
                 if self._finished:  # close() from another task
                     return False
-                error = self._docker.translate_error(exc, self._what)
+                error = self._docker.transport.map_error(exc, self._what)
                 if not self._retryable(error):
                     self._finish(release=False)
                     raise error from exc

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple, overload
 
 from .errors import InvalidArgument
-from .hijack import hijack
 from .process import Process, ProcessStarter
 from .resource import Manager, path_id
 from .shapes import ExecInspectResponse
@@ -126,10 +125,10 @@ class ExecManager(Manager):
             detach_keys=detach_keys, console_size=console_size,
         )  # fmt: skip
         if workdir is not None:
-            await self._docker.require_version("1.35", "exec workdir")
+            await self._docker.transport.require_version("1.35", "exec workdir")
         if console_size is not None:
             await require(self._docker, "exec.console_size")
-        result = await self._docker._json(
+        result = await self._docker.transport.json(
             "POST", f"/containers/{path_id(container_id)}/exec", json=body
         )
         return str(result["Id"])
@@ -204,7 +203,7 @@ class ExecManager(Manager):
         if not isinstance(exec_id, str) or not exec_id:
             raise InvalidArgument(f"exec_id must be a non-empty string, not {exec_id!r}")
         if detach:
-            await self._docker._call(
+            await self._docker.transport.call(
                 "POST",
                 f"/exec/{path_id(exec_id)}/start",
                 json={"Detach": True, "Tty": bool(tty)},
@@ -226,8 +225,7 @@ class ExecManager(Manager):
         stdin: bool,
         container_id: str | dict[str, Any] | None,
     ) -> Process:
-        conn = await hijack(
-            self._docker,
+        conn = await self._docker.transport.upgrade(
             "POST",
             f"/exec/{path_id(exec_id)}/start",
             json={"Detach": False, "Tty": tty},
@@ -248,7 +246,7 @@ class ExecManager(Manager):
     async def inspect(self, exec_id: str) -> ExecInspectResponse:
         """The exec's inspect data (``Running``, ``ExitCode``, ``ProcessConfig``, ...)."""
         path = f"/exec/{path_id(exec_id)}/json"
-        result: ExecInspectResponse = await self._docker._json("GET", path)
+        result: ExecInspectResponse = await self._docker.transport.json("GET", path)
         return result
 
     async def resize(self, exec_id: str, height: int, width: int) -> None:
@@ -256,7 +254,7 @@ class ExecManager(Manager):
         for name, value in (("height", height), ("width", width)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InvalidArgument(f"{name} must be a positive integer, not {value!r}")
-        await self._docker._call(
+        await self._docker.transport.call(
             "POST", f"/exec/{path_id(exec_id)}/resize", params={"h": height, "w": width}
         )
 

@@ -5,35 +5,41 @@ Progress operations (pull, push, build, load, import) return a
 :class:`~aiodock.streams.ProgressStream`: ``await`` it for the result, or ``async for``
 over it for the daemon's progress objects. An error object in the stream raises
 :class:`~aiodock.errors.BuildError` (builds) or :class:`~aiodock.errors.APIError`.
+What a build sends and reads (its parameters, :class:`BuildStream`) is in
+:mod:`aiodock.build.request`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import builtins
-import json
 import os
 import re
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
-import aiohttp
-
-from .auth import auth_header_for, registry_config_header
-from .build import dockerfile_context, iter_file, prepare_context, tar_chunks
-from .buildkit import decode_trace
+from .auth import (
+    auth_header_for,
+)
+from .build.context import iter_file
+from .build.request import (
+    BuildStream,
+    PreparedBuild,
+)
+from .build.session import (
+    SecretSource,
+)
+from .byte_stream import ByteStream
 from .errors import (
     APIError,
-    BuildError,
     ImageNotFound,
     InvalidArgument,
-    StreamDecodeError,
 )
 from .reference import familiar_name, parse_reference, split_tag
 from .resource import Manager, Resource, path_id
-from .session import BuildSession, SecretSource, check_secrets, check_ssh_agents
 from .shapes import ImageConfig
-from .streams import ProgressStream, ResponseStream, StreamSource
+from .streams import ProgressStream
+from .transport import ByteSource
 from .utils import Filters, QueryValue, encode_filters, parse_bytes, platform_json
 from .versions import request_target, require
 
@@ -74,76 +80,8 @@ _BUILD_PRUNE_FILTERS: Final = (
     "private",
 )
 _SEARCH_FILTERS: Final = ("is-automated", "is-official", "stars")
-_CONTAINER_LIMITS: Final = ("memory", "memswap", "cpushares", "cpusetcpus", "cpuperiod", "cpuquota")
 _LOADED = re.compile(r"^Loaded image(?: ID)?: (\S+)\s*$")
-_BUILT = re.compile(r"^Successfully built ([0-9a-f]+)\s*$")
 _NO_AUTH: Final = "e30="  # base64url of {}: push refuses a request without the header
-
-
-class _Chunks:
-    """Decoder that hands out the body's chunks as they are."""
-
-    def feed(self, data: bytes) -> list[bytes]:
-        return [data]
-
-    def eof(self) -> list[bytes]:
-        return []
-
-
-class ByteStream(ResponseStream[bytes]):
-    """A binary body (``save``): ``async for chunk in stream``, or :meth:`read` /
-    :meth:`write_to`. The connection is released when the stream ends or is closed."""
-
-    def __init__(self, docker: Docker, opener: Any, what: str) -> None:
-        super().__init__(docker, opener, _Chunks(), what)
-
-    async def read(self) -> bytes:
-        """The whole body (mind the size: a large image is large)."""
-        parts: list[bytes] = []
-        async for chunks in self.batches():
-            parts.extend(chunks)
-        return b"".join(parts)
-
-    async def write_to(self, target: str | os.PathLike[str] | IO[bytes]) -> int:
-        """Write the body to a path or a binary file, chunk by chunk; the bytes written."""
-        loop = asyncio.get_running_loop()
-        if isinstance(target, (str, os.PathLike)):
-            fh: IO[bytes] = await loop.run_in_executor(None, open, os.fspath(target), "wb")
-            close = True
-        else:
-            fh, close = target, False
-        written = 0
-        try:
-            async for chunks in self.batches():
-                data = b"".join(chunks)
-                await loop.run_in_executor(None, fh.write, data)
-                written += len(data)
-        finally:
-            if close:
-                fh.close()
-        return written
-
-
-class BuildStream(ProgressStream["Image"]):
-    """Progress of a build. BuildKit's ``moby.buildkit.trace`` objects arrive with ``aux``
-    decoded into a :class:`~aiodock.buildkit.StatusResponse` (vertexes, statuses, logs)."""
-
-    def _convert(self, items: list[Any]) -> list[dict[str, Any]]:
-        for item in items:
-            if isinstance(item, dict) and item.get("id") == "moby.buildkit.trace":
-                aux = item.get("aux")
-                if isinstance(aux, str):
-                    try:
-                        item["aux"] = decode_trace(aux)
-                    except StreamDecodeError:
-                        pass  # keep the raw payload rather than fail the build
-        return super()._convert(items)
-
-
-def _build_error(item: dict[str, Any], log: list[dict[str, Any]]) -> Exception:
-    detail = item.get("errorDetail") or {}
-    message = item.get("error") or detail.get("message") or "unknown build error"
-    return BuildError(str(message).strip(), log)
 
 
 class Image(Resource):
@@ -183,7 +121,7 @@ class Image(Resource):
         """The image's layers, newest first (``GET /images/{name}/history``); ``platform``
         (``"linux/arm64"``, API 1.48) picks one of a multi-platform image."""
         params = {"platform": await _platform(self._docker, "history", platform)}
-        result: list[dict[str, Any]] = await self._docker._json(
+        result: list[dict[str, Any]] = await self._docker.transport.json(
             "GET", f"/images/{path_id(self.id)}/history", params=params
         )
         return result
@@ -196,7 +134,7 @@ class Image(Resource):
             raise InvalidArgument(f"tag: {repository!r} already has a tag; pass one or the other")
         tag = tag or inline or "latest"
         parse_reference(f"{repo}:{tag}")
-        await self._docker._call(
+        await self._docker.transport.call(
             "POST", f"/images/{path_id(self.id)}/tag", params={"repo": repo, "tag": tag}
         )
 
@@ -289,7 +227,9 @@ class ImageManager(Manager):
         if not isinstance(name, str) or not name:
             raise InvalidArgument("name: an image name or id is required")
         params = {"platform": await _platform(self._docker, "get", platform)}
-        attrs = await self._docker._json("GET", f"/images/{path_id(name)}/json", params=params)
+        attrs = await self._docker.transport.json(
+            "GET", f"/images/{path_id(name)}/json", params=params
+        )
         return Image(self._docker, attrs)
 
     async def exists(self, name: str) -> bool:
@@ -327,7 +267,7 @@ class ImageManager(Manager):
             if value:
                 await require(self._docker, f"images.list.{flag}")
                 params[flag.replace("_", "-")] = True
-        summaries: builtins.list[dict[str, Any]] = await self._docker._json(
+        summaries: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "GET", "/images/json", params=params
         )
         if sparse:
@@ -361,7 +301,7 @@ class ImageManager(Manager):
                 raise InvalidArgument("platforms: expected a non-empty list of platforms")
             encoded = [platform_json(p, "platforms") for p in platforms]
             await require(self._docker, "images.remove.platforms")
-        result: builtins.list[dict[str, Any]] = await self._docker._json(
+        result: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "DELETE",
             f"/images/{path_id(name)}",
             params={"force": force, "noprune": noprune, "platforms": encoded},
@@ -373,7 +313,7 @@ class ImageManager(Manager):
         also ``until`` and ``label``/``label!`` filters. The daemon's answer
         (``ImagesDeleted``, ``SpaceReclaimed``)."""
         params = {"filters": encode_filters(filters, allowed=_PRUNE_FILTERS)}
-        result: dict[str, Any] = await self._docker._json(
+        result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/images/prune", params=params, timeout=None
         )
         return result
@@ -417,7 +357,7 @@ class ImageManager(Manager):
             else:
                 aim.check(f"build_prune.{name}")
                 params[name.replace("_", "-")] = size
-        result: dict[str, Any] = await self._docker._json(
+        result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/build/prune", params=params, timeout=None
         )
         return result
@@ -439,7 +379,7 @@ class ImageManager(Manager):
         headers = None
         if auth_config is not None:
             headers = {"X-Registry-Auth": _header_from(auth_config)}
-        result: builtins.list[dict[str, Any]] = await self._docker._json(
+        result: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "GET",
             "/images/search",
             params={
@@ -457,7 +397,7 @@ class ImageManager(Manager):
         """Ask the image's registry for its digest and platforms, without pulling it."""
         parse_reference(name)
         headers = await self._auth_headers(name, auth_config)
-        attrs = await self._docker._json(
+        attrs = await self._docker.transport.json(
             "GET", f"/distribution/{path_id(name)}/json", headers=headers
         )
         return RegistryData(self._docker, name, attrs, auth_config)
@@ -527,9 +467,9 @@ class ImageManager(Manager):
             _header_from(auth_config)  # validate now, before the stream is used
         docker = self._docker
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             headers = await self._auth_headers(name, auth_config)
-            return await docker._request(
+            return await docker.transport.request(
                 "POST",
                 "/images/create",
                 params={"fromImage": name, "tag": tag, "platform": platform},
@@ -573,9 +513,9 @@ class ImageManager(Manager):
             platform_json(platform)
         docker = self._docker
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             headers = await self._auth_headers(name, auth_config)
-            return await docker._request(
+            return await docker.transport.request(
                 "POST",
                 f"/images/{path_id(name)}/push",
                 params={"tag": tag, "platform": await _platform(docker, "push", platform)},
@@ -610,9 +550,9 @@ class ImageManager(Manager):
         path = f"/images/{path_id(listed[0])}/get" if len(listed) == 1 else "/images/get"
         params: dict[str, QueryValue] = {"names": listed} if len(listed) > 1 else {}
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             params["platform"] = await _platform(docker, "save", platform)
-            return await docker._request("GET", path, params=params, stream=True)
+            return await docker.transport.request("GET", path, params=params, stream=True)
 
         return ByteStream(docker, opener, f"save {', '.join(listed)}")
 
@@ -627,8 +567,8 @@ class ImageManager(Manager):
             platform_json(platform)
         docker = self._docker
 
-        async def opener() -> aiohttp.ClientResponse:
-            return await docker._request(
+        async def opener() -> ByteSource:
+            return await docker.transport.request(
                 "POST",
                 "/images/load",
                 params={"quiet": quiet, "platform": await _platform(docker, "load", platform)},
@@ -693,11 +633,11 @@ class ImageManager(Manager):
             params["fromSrc"] = "-"
             body = iter_file(src, name="src")
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             headers = {"Content-Type": "application/x-tar"} if body is not None else None
             if image is not None:
                 headers = await self._auth_headers(image, None)
-            return await docker._request(
+            return await docker.transport.request(
                 "POST",
                 "/images/create",
                 params=params,
@@ -739,7 +679,7 @@ class ImageManager(Manager):
         elif tag is not None:
             raise InvalidArgument("tag: a tag needs a repository")
         change_list = [changes] if isinstance(changes, str) else list(changes or [])
-        answer = await self._docker._json(
+        answer = await self._docker.transport.json(
             "POST",
             "/commit",
             params={
@@ -776,7 +716,7 @@ class ImageManager(Manager):
         rm: bool = True,
         forcerm: bool = False,
         quiet: bool = False,
-        cache_from: Sequence[str] | None = None,
+        cache_from: Sequence[str | Mapping[str, str]] | None = None,
         extra_hosts: Mapping[str, str] | Sequence[str] | None = None,
         platform: str | None = None,
         shm_size: int | str | None = None,
@@ -788,6 +728,9 @@ class ImageManager(Manager):
         version: Literal["1", "2"] | None = None,
         secrets: Mapping[str, SecretSource] | None = None,
         ssh: Mapping[str, str | os.PathLike[str]] | None = None,
+        auth_config: Mapping[str, Mapping[str, str]] | None = None,
+        outputs: Sequence[Mapping[str, Any]] | None = None,
+        context_transfer: Literal["session", "tar"] | None = None,
     ) -> BuildStream:
         """Build an image (``docker build``). ``await`` gives the :class:`Image`;
         ``async for`` gives the progress objects. A failed build raises
@@ -812,179 +755,60 @@ class ImageManager(Manager):
         ``RUN --mount=type=secret,id=...`` steps over a build session, never sent with the
         context; ``ssh`` (``{"default": os.environ["SSH_AUTH_SOCK"]}``: agent ids and their
         sockets) forwards local SSH agents to ``RUN --mount=type=ssh`` steps the same way.
-        Both need ``aiodock[buildkit]``.
+
+        ``auth_config`` (``{"registry:5000": {"username": ..., "password": ...}}``) gives
+        registry logins for the build's own pulls (``FROM``, ``cache_from``), before those
+        ``login`` remembered and the docker configuration (credential helpers included);
+        BuildKit asks for them over the session, the classic builder gets them all in
+        ``X-Registry-Config``. With BuildKit a ``path`` context goes over the session too,
+        as the docker CLI sends it: BuildKit asks for the files it lacks, so a rebuild
+        sends only what changed (``context_transfer="tar"`` uploads the tar instead).
+        ``outputs=[{"type": "local", "dest": DIR}]`` writes the built stage's files to
+        ``DIR``, ``[{"type": "tar", "dest": FILE}]`` its tar (``FILE`` a path or a binary
+        file); ``await`` then gives ``None``, as no image is made. Other entries (``type``
+        and the exporter's attributes) pass to BuildKit as they are.
+
+        The build session needs ``aiodock[buildkit]``; without it a plain ``version="2"``
+        build uploads its context as a tar. ``version="2"``, ``secrets``, ``ssh`` and
+        ``outputs`` raise :class:`~aiodock.errors.NotSupported` on an engine without
+        BuildKit (Podman, BuildKit turned off), before anything is sent.
         """
-        docker = self._docker
-        sources = [
-            path is not None,
-            fileobj is not None and custom_context is False,
-            custom_context is not False,
-            remote is not None,
-        ]
-        if sum(sources) != 1:
-            raise InvalidArgument(
-                "build: pass exactly one of path, fileobj, custom_context and remote"
-            )
-        params: dict[str, Any] = {
-            "t": _tags(tag),
-            "remote": remote,
-            "q": quiet,
-            "nocache": nocache,
-            "pull": pull or None,
-            "rm": rm,
-            "forcerm": forcerm,
-            "target": target,
-            "platform": platform,
-            "networkmode": network_mode,
-            "isolation": isolation,
-            "squash": squash,
-            "version": version,
-            "buildargs": _string_map(buildargs, "buildargs"),
-            "labels": _string_map(labels, "labels"),
-            "cachefrom": json.dumps(list(cache_from)) if cache_from else None,
-            "extrahosts": _extra_hosts(extra_hosts),
-            "shmsize": parse_bytes(shm_size, name="shm_size") if shm_size is not None else None,
-        }
-        if version not in (None, "1", "2"):
-            raise InvalidArgument(f'version: {version!r} is not "1" (classic) or "2" (BuildKit)')
-        params.update(_limits(container_limits))
-        session: BuildSession | None = None
-        if secrets or ssh:
-            if version != "2":
-                raise InvalidArgument('secrets and ssh need BuildKit (version="2")')
-            session = BuildSession(
-                docker, check_secrets(secrets or {}), check_ssh_agents(ssh or {})
-            )
-        body: Any = None
-        if path is not None:
-            context = prepare_context(path, dockerfile)
-            params["dockerfile"] = context.dockerfile
-            body = tar_chunks(context, gzip=gzip)
-        else:
-            if dockerfile is not None:
-                params["dockerfile"] = os.fspath(dockerfile)
-            if custom_context is True:
-                if fileobj is None:
-                    raise InvalidArgument("custom_context=True needs the tar in fileobj")
-                body = iter_file(fileobj, name="fileobj")
-            elif custom_context is not False:
-                body = iter_file(custom_context, name="custom_context")
-            elif fileobj is not None:
-                body = dockerfile_context(fileobj)
-        headers = {"Content-Type": "application/x-tar"}
-        if encoding:
-            headers["Content-Encoding"] = encoding
-
-        async def opener() -> StreamSource:
-            config = await registry_config_header(docker)
-            if config is not None:
-                headers["X-Registry-Config"] = config
-            if session is None:
-                return await self._post_build(params, body, headers)
-            await session.start()
-            params["session"] = session.id
-            try:
-                resp = await self._post_build(params, body, headers)
-            except BaseException:
-                session.abort()
-                raise
-            return session.bind(resp)
-
-        async def finish(log: builtins.list[dict[str, Any]]) -> Image:
-            image_id = _built_id(log)
-            if image_id is None:
-                raise BuildError("the build finished without reporting an image id", log)
-            return await self.get(image_id)
-
-        return BuildStream(docker, opener, "build", finish, _build_error)
-
-    async def _post_build(
-        self, params: dict[str, Any], body: Any, headers: dict[str, str]
-    ) -> aiohttp.ClientResponse:
-        return await self._docker._request(
-            "POST", "/build", params=params, data=body, headers=headers, stream=True,
-            timeout=None,
-        )  # fmt: skip
+        prepared = PreparedBuild.of(
+            path=path,
+            fileobj=fileobj,
+            custom_context=custom_context,
+            remote=remote,
+            tag=tag,
+            dockerfile=dockerfile,
+            buildargs=buildargs,
+            target=target,
+            labels=labels,
+            network_mode=network_mode,
+            pull=pull,
+            nocache=nocache,
+            rm=rm,
+            forcerm=forcerm,
+            quiet=quiet,
+            cache_from=cache_from,
+            extra_hosts=extra_hosts,
+            platform=platform,
+            shm_size=shm_size,
+            container_limits=container_limits,
+            squash=squash,
+            isolation=isolation,
+            encoding=encoding,
+            gzip=gzip,
+            version=version,
+            secrets=secrets,
+            ssh=ssh,
+            auth_config=auth_config,
+            outputs=outputs,
+            context_transfer=context_transfer,
+        )
+        return prepared.stream(self._docker, self.get)
 
 
 def _header_from(auth_config: Mapping[str, str]) -> str:
     from .auth import AuthConfig
 
     return AuthConfig.from_mapping(auth_config).header()
-
-
-def _tags(tag: str | Sequence[str] | None) -> list[str] | None:
-    if tag is None:
-        return None
-    tags = [tag] if isinstance(tag, str) else list(tag)
-    for item in tags:
-        if not isinstance(item, str):
-            raise InvalidArgument(f"tag: {item!r} is not a string")
-        parse_reference(item)
-    return tags
-
-
-def _string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise InvalidArgument(f"{name} must be a mapping, not {type(value).__name__}")
-    out: dict[str, str] = {}
-    for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, str):
-            raise InvalidArgument(f"{name}: keys and values must be strings ({key!r})")
-        out[key] = item
-    return out
-
-
-def _extra_hosts(value: Mapping[str, str] | Sequence[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, Mapping):
-        return [f"{host}:{ip}" for host, ip in value.items()]
-    if isinstance(value, str):
-        raise InvalidArgument('extra_hosts: expected {"host": "ip"} or ["host:ip", ...]')
-    hosts = list(value)
-    for entry in hosts:
-        if not isinstance(entry, str) or ":" not in entry:
-            raise InvalidArgument(f"extra_hosts: {entry!r} is not host:ip")
-    return hosts
-
-
-def _limits(limits: Mapping[str, int | str] | None) -> dict[str, Any]:
-    if not limits:
-        return {}
-    out: dict[str, Any] = {}
-    for key, value in limits.items():
-        if key not in _CONTAINER_LIMITS:
-            raise InvalidArgument(
-                f"container_limits: unknown key {key!r}; expected one of "
-                f"{', '.join(_CONTAINER_LIMITS)}"
-            )
-        if key in ("memory", "memswap"):
-            out[key] = -1 if value == -1 else parse_bytes(value, name=f"container_limits.{key}")
-        elif key == "cpusetcpus":
-            out[key] = str(value)
-        else:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidArgument(f"container_limits.{key}: expected an integer")
-            out[key] = value
-    return out
-
-
-def _built_id(log: Iterable[dict[str, Any]]) -> str | None:
-    """The image id a build reported: BuildKit's ``moby.image.id``, the classic builder's
-    ``aux`` or its ``Successfully built`` line, or the id a quiet build prints."""
-    for item in reversed(list(log)):
-        aux = item.get("aux")
-        if isinstance(aux, dict) and isinstance(aux.get("ID"), str):
-            return str(aux["ID"])
-        stream = item.get("stream")
-        if isinstance(stream, str):
-            match = _BUILT.match(stream.strip())
-            if match:
-                return match.group(1)
-            text = stream.strip()
-            if text.startswith("sha256:") and " " not in text:
-                return text
-    return None

@@ -92,22 +92,26 @@ class Network(DriverResource):
             driver_opt=driver_opt,
             mac_address=mac_address,
             gw_priority=gw_priority,
-        ).to_dict()
+        ).to_api()
         check_body(await request_target(self._docker), "connect", _VERSIONED, endpoint)
         body: dict[str, Any] = {"Container": _container_id(container)}
         if endpoint:
             body["EndpointConfig"] = endpoint
-        await self._docker._call("POST", f"/networks/{path_id(self.id)}/connect", json=body)
+        await self._docker.transport.call(
+            "POST", f"/networks/{path_id(self.id)}/connect", json=body
+        )
 
     async def disconnect(self, container: Container | str, *, force: bool = False) -> None:
         """Detach a container (handle, id or name); ``force`` also works when the container
         is gone or stopped oddly."""
         body = {"Container": _container_id(container), "Force": bool(force)}
-        await self._docker._call("POST", f"/networks/{path_id(self.id)}/disconnect", json=body)
+        await self._docker.transport.call(
+            "POST", f"/networks/{path_id(self.id)}/disconnect", json=body
+        )
 
     async def remove(self) -> None:
         """Delete this network."""
-        await self._docker._call("DELETE", f"/networks/{path_id(self.id)}")
+        await self._docker.transport.call("DELETE", f"/networks/{path_id(self.id)}")
 
     def __repr__(self) -> str:
         return f"<Network: {self.short_id} {self.name}>"
@@ -155,7 +159,7 @@ class NetworkManager(Manager):
             body["Labels"] = string_map(labels, "labels")
         if ipam is not None:
             if isinstance(ipam, IPAMConfig):
-                body["IPAM"] = ipam.to_dict()
+                body["IPAM"] = ipam.to_api()
             elif isinstance(ipam, Mapping):
                 body["IPAM"] = dict(ipam)
             else:
@@ -172,7 +176,7 @@ class NetworkManager(Manager):
             body["ConfigOnly"] = bool(config_only)
         if config_from is not None:
             body["ConfigFrom"] = {"Network": config_from}
-        created = await self._docker._json("POST", "/networks/create", json=body)
+        created = await self._docker.transport.json("POST", "/networks/create", json=body)
         return await self.get(created["Id"])
 
     async def get(
@@ -184,7 +188,7 @@ class NetworkManager(Manager):
             raise InvalidArgument(f"network_id: {network_id!r} is not a network id or name")
         if scope is not None and scope not in _SCOPES:
             raise InvalidArgument(f"scope: {scope!r} is not one of local, global, swarm")
-        attrs = await self._docker._json(
+        attrs = await self._docker.transport.json(
             "GET",
             f"/networks/{path_id(network_id)}",
             params={"verbose": verbose, "scope": scope},
@@ -212,7 +216,7 @@ class NetworkManager(Manager):
             values = [] if current is None else [current] if isinstance(current, str) else current
             merged[key] = [*values, *extra]
         encoded = encode_filters(merged, allowed=LIST_FILTERS)
-        found = await self._docker._json("GET", "/networks", params={"filters": encoded})
+        found = await self._docker.transport.json("GET", "/networks", params={"filters": encoded})
         networks = [Network(self._docker, attrs) for attrs in found or []]
         if greedy and networks:
             await asyncio.gather(*(network.reload() for network in networks))
@@ -222,13 +226,13 @@ class NetworkManager(Manager):
         """Delete a network by id or name."""
         if not isinstance(network_id, str) or not network_id:
             raise InvalidArgument(f"network_id: {network_id!r} is not a network id or name")
-        await self._docker._call("DELETE", f"/networks/{path_id(network_id)}")
+        await self._docker.transport.call("DELETE", f"/networks/{path_id(network_id)}")
 
     async def prune(self, filters: Filters | None = None) -> dict[str, Any]:
         """Remove unused networks matching ``filters`` (``until``, ``label``, ``label!``);
         returns the daemon's answer (``NetworksDeleted``)."""
         encoded = encode_filters(filters, allowed=PRUNE_FILTERS)
-        result: dict[str, Any] = await self._docker._json(
+        result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/networks/prune", params={"filters": encoded}, timeout=None
         )
         return result

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import DockerError, InvalidArgument
 from .resource import Manager, Resource, path_id
 from .swarm import versioned
-from .utils import Filters, encode_filters
+from .utils import Filters, encode_filters, string_map
 
 if TYPE_CHECKING:
     from .tasks import Task
@@ -86,11 +86,11 @@ class Node(Resource):
         if role is not None:
             body["Role"] = role
         if labels is not None:
-            body["Labels"] = {str(key): str(value) for key, value in labels.items()}
+            body["Labels"] = string_map(labels, "labels")
         if name is not None:
             body["Name"] = name
         await versioned(
-            self._docker._call(
+            self._docker.transport.call(
                 "POST",
                 f"/nodes/{path_id(self.id)}/update",
                 params={"version": self.version},
@@ -106,7 +106,9 @@ class Node(Resource):
 
     async def remove(self, force: bool = False) -> None:
         """Remove the node from the swarm (``force`` for a node that is not down)."""
-        await self._docker._call("DELETE", f"/nodes/{path_id(self.id)}", params={"force": force})
+        await self._docker.transport.call(
+            "DELETE", f"/nodes/{path_id(self.id)}", params={"force": force}
+        )
 
 
 class NodeManager(Manager):
@@ -114,7 +116,7 @@ class NodeManager(Manager):
 
     async def get(self, node_id: str) -> Node:
         """The node with this id or name (``"self"`` is not special: use :meth:`current`)."""
-        attrs = await self._docker._json("GET", f"/nodes/{path_id(node_id)}")
+        attrs = await self._docker.transport.json("GET", f"/nodes/{path_id(node_id)}")
         return Node(self._docker, attrs)
 
     async def current(self) -> Node:
@@ -129,9 +131,11 @@ class NodeManager(Manager):
         """Nodes matching ``filters`` (``id``, ``label``, ``membership``, ``name``,
         ``node.label``, ``role``)."""
         params = {"filters": encode_filters(filters, allowed=_FILTERS)}
-        items = await self._docker._json("GET", "/nodes", params=params)
+        items = await self._docker.transport.json("GET", "/nodes", params=params)
         return [Node(self._docker, attrs) for attrs in items or []]
 
     async def remove(self, node_id: str, force: bool = False) -> None:
         """Remove a node from the swarm."""
-        await self._docker._call("DELETE", f"/nodes/{path_id(node_id)}", params={"force": force})
+        await self._docker.transport.call(
+            "DELETE", f"/nodes/{path_id(node_id)}", params={"force": force}
+        )

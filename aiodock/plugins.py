@@ -16,15 +16,14 @@ import tarfile
 from collections.abc import AsyncIterable, Awaitable, Callable, Generator, Mapping, Sequence
 from typing import IO, Any, Final
 
-import aiohttp
-
 from .auth import AuthConfig, auth_header_for
 from .build import CHUNK_SIZE, _coalesce, _threaded, iter_file
 from .errors import InvalidArgument
 from .reference import parse_reference
 from .resource import Manager, Resource, path_id
 from .streams import ProgressStream
-from .utils import Filters, encode_filters
+from .transport import ByteSource
+from .utils import Filters, encode_filters, string_map
 
 __all__ = ["Plugin", "PluginData", "PluginManager", "Privilege", "SettingValue", "plugin_tar"]
 
@@ -90,14 +89,11 @@ def _privileges_body(privileges: Sequence[Privilege] | None) -> list[dict[str, A
 def _settings(options: Mapping[str, SettingValue] | Sequence[str]) -> list[str]:
     """``{"DEBUG": "1"}`` or ``["DEBUG=1"]`` as the daemon's ``KEY=value`` list."""
     if isinstance(options, Mapping):
-        out: list[str] = []
-        for key, value in options.items():
-            if not isinstance(key, str) or not key or "=" in key:
+        settings = string_map(options, "options")
+        for key in settings:
+            if not key or "=" in key:
                 raise InvalidArgument(f"options: {key!r} is not a setting name")
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                raise InvalidArgument(f"options: the value of {key!r} must be a string")
-            out.append(f"{key}={value}")
-        return out
+        return [f"{key}={value}" for key, value in settings.items()]
     if isinstance(options, (str, bytes)):
         raise InvalidArgument('options: expected a mapping or a list of "KEY=value" strings')
     listed = list(options)
@@ -266,7 +262,7 @@ class PluginManager(Manager):
         """The installed plugin with this name (``:latest`` optional) or id; raises
         :class:`~aiodock.errors.NotFound`."""
         name = _name_of(name)
-        attrs = await self._docker._json("GET", f"/plugins/{path_id(name)}/json")
+        attrs = await self._docker.transport.json("GET", f"/plugins/{path_id(name)}/json")
         return Plugin(self._docker, attrs)
 
     async def list(self, filters: Filters | None = None) -> builtins.list[Plugin]:
@@ -277,7 +273,7 @@ class PluginManager(Manager):
             renamed.setdefault("enabled", filters["enable"])
             filters = renamed
         params = {"filters": encode_filters(filters, allowed=_LIST_FILTERS)}
-        found = await self._docker._json("GET", "/plugins", params=params)
+        found = await self._docker.transport.json("GET", "/plugins", params=params)
         return [Plugin(self._docker, attrs) for attrs in found or []]
 
     async def privileges(
@@ -287,7 +283,7 @@ class PluginManager(Manager):
         capabilities...), read from its registry: grant them with :meth:`install`."""
         _reference(remote, "remote")
         headers = await self._auth_headers(remote, auth_config)
-        result: builtins.list[dict[str, Any]] = await self._docker._json(
+        result: builtins.list[dict[str, Any]] = await self._docker.transport.json(
             "GET", "/plugins/privileges", params={"remote": remote}, headers=headers
         )
         return result or []
@@ -315,11 +311,11 @@ class PluginManager(Manager):
             AuthConfig.from_mapping(auth_config)
         docker = self._docker
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             body = granted
             if body is None:
                 body = await self.privileges(remote_name, auth_config)
-            return await docker._request(
+            return await docker.transport.request(
                 "POST",
                 "/plugins/pull",
                 params={"remote": remote_name, "name": local_name},
@@ -340,7 +336,7 @@ class PluginManager(Manager):
         plugin is created disabled."""
         _reference(name, "name", local=True)
         body = _create_body(plugin_data_dir, gzip)
-        await self._docker._call(
+        await self._docker.transport.call(
             "POST",
             "/plugins/create",
             params={"name": name},
@@ -357,21 +353,21 @@ class PluginManager(Manager):
         name = _name_of(name)
         if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0:
             raise InvalidArgument(f"timeout: {timeout!r} is not a number of seconds")
-        await self._docker._call(
+        await self._docker.transport.call(
             "POST", f"/plugins/{path_id(name)}/enable", params={"timeout": timeout}, timeout=None
         )
 
     async def disable(self, name: str | Plugin, force: bool = False) -> None:
         """Stop a plugin (``force`` even while containers use it)."""
         name = _name_of(name)
-        await self._docker._call(
+        await self._docker.transport.call(
             "POST", f"/plugins/{path_id(name)}/disable", params={"force": force}, timeout=None
         )
 
     async def remove(self, name: str | Plugin, force: bool = False) -> None:
         """Remove a plugin (``force`` removes an enabled one, disabling it first)."""
         name = _name_of(name)
-        await self._docker._call(
+        await self._docker.transport.call(
             "DELETE", f"/plugins/{path_id(name)}", params={"force": force}, timeout=None
         )
 
@@ -383,7 +379,7 @@ class PluginManager(Manager):
         ``<mount>.source`` / ``<device>.path``; only those the plugin marks settable."""
         name = _name_of(name)
         body = _settings(options)
-        await self._docker._call("POST", f"/plugins/{path_id(name)}/set", json=body)
+        await self._docker.transport.call("POST", f"/plugins/{path_id(name)}/set", json=body)
 
     def upgrade(
         self,
@@ -417,11 +413,11 @@ class PluginManager(Manager):
             AuthConfig.from_mapping(auth_config)
         docker = self._docker
 
-        async def opener() -> aiohttp.ClientResponse:
+        async def opener() -> ByteSource:
             body = granted
             if body is None:
                 body = await self.privileges(remote, auth_config)
-            return await docker._request(
+            return await docker.transport.request(
                 "POST",
                 f"/plugins/{path_id(local)}/upgrade",
                 params={"remote": remote},
@@ -443,8 +439,8 @@ class PluginManager(Manager):
             AuthConfig.from_mapping(auth_config)
         docker = self._docker
 
-        async def opener() -> aiohttp.ClientResponse:
-            return await docker._request(
+        async def opener() -> ByteSource:
+            return await docker.transport.request(
                 "POST",
                 f"/plugins/{path_id(local)}/push",
                 headers=await self._auth_headers(local, auth_config),

@@ -1,6 +1,6 @@
 """A process in a container, driven like :mod:`asyncio.subprocess`: exec and attach.
 
-:class:`Process` wraps one hijacked connection (see :mod:`aiodock.hijack`):
+:class:`Process` wraps one hijacked connection (see :mod:`aiodock.transport.connection`):
 
 - ``stdin``: a :class:`StdinWriter` (``write``, ``drain``, ``close`` half-closes), or
   ``None`` when stdin was not attached;
@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .decoders import Frame, StreamType
 from .errors import DockerConnectionError, InvalidArgument
-from .hijack import HijackedConnection, hijack
 from .resource import path_id
 from .streams import FrameStream
+from .transport import Connection
 from .utils import AsyncClosing
 from .versions import require
 
@@ -48,8 +48,8 @@ ProcessKind = Literal["exec", "attach"]
 class ProcessOutput(FrameStream):
     """The output of a process: a :class:`FrameStream` over its hijacked connection."""
 
-    def __init__(self, docker: Docker, conn: HijackedConnection, *, tty: bool, what: str) -> None:
-        async def opener() -> HijackedConnection:
+    def __init__(self, docker: Docker, conn: Connection, *, tty: bool, what: str) -> None:
+        async def opener() -> Connection:
             return conn
 
         super().__init__(docker, opener, tty=tty, what=what)
@@ -79,7 +79,7 @@ class ProcessOutput(FrameStream):
 class StdinWriter:
     """The process's stdin, shaped like :class:`asyncio.StreamWriter`."""
 
-    def __init__(self, conn: HijackedConnection, what: str) -> None:
+    def __init__(self, conn: Connection, what: str) -> None:
         self._conn = conn
         self._what = what
 
@@ -232,7 +232,7 @@ class Process(AsyncClosing):
     def __init__(
         self,
         docker: Docker,
-        conn: HijackedConnection,
+        conn: Connection,
         *,
         kind: ProcessKind,
         container_id: str,
@@ -266,8 +266,8 @@ class Process(AsyncClosing):
         return self.exec_id if self.exec_id is not None else self.container_id
 
     @property
-    def connection(self) -> HijackedConnection:
-        """The hijacked connection itself (raw ``readany``/``write``/``write_eof``)."""
+    def connection(self) -> Connection:
+        """The hijacked connection itself (raw ``read_chunk``/``write``/``write_eof``)."""
         return self._conn
 
     async def _pull(self) -> bool:
@@ -332,7 +332,7 @@ class Process(AsyncClosing):
         if self.returncode is not None:
             return self.returncode
         if self.kind == "attach":
-            result = await self._docker._json(
+            result = await self._docker.transport.json(
                 "POST", f"/containers/{path_id(self.container_id)}/wait", timeout=None
             )
             self.returncode = int(result["StatusCode"])
@@ -340,7 +340,7 @@ class Process(AsyncClosing):
         assert self.exec_id is not None
         delay = 0.005
         while True:
-            info = await self._docker._json("GET", f"/exec/{path_id(self.exec_id)}/json")
+            info = await self._docker.transport.json("GET", f"/exec/{path_id(self.exec_id)}/json")
             if not info.get("Running") and info.get("ExitCode") is not None:
                 self.returncode = int(info["ExitCode"])
                 return self.returncode
@@ -353,7 +353,7 @@ class Process(AsyncClosing):
             path = f"/exec/{path_id(self.exec_id)}/json"
         else:
             path = f"/containers/{path_id(self.container_id)}/json"
-        result: dict[str, Any] = await self._docker._json("GET", path)
+        result: dict[str, Any] = await self._docker.transport.json("GET", path)
         return result
 
     async def resize(self, height: int, width: int) -> None:
@@ -367,7 +367,7 @@ class Process(AsyncClosing):
             path = f"/exec/{path_id(self.exec_id)}/resize"
         else:
             path = f"/containers/{path_id(self.container_id)}/resize"
-        await self._docker._call("POST", path, params={"h": height, "w": width})
+        await self._docker.transport.call("POST", path, params={"h": height, "w": width})
 
     async def close(self) -> None:
         """Close the connection (safe to call twice). This does not stop the process:
@@ -439,11 +439,10 @@ def attach_container(
     async def start() -> Process:
         if logs:
             await require(docker, "attach.logs")
-        info = await docker._json("GET", f"/containers/{path_id(container_id)}/json")
+        info = await docker.transport.json("GET", f"/containers/{path_id(container_id)}/json")
         full_id = str(info.get("Id") or container_id)
         tty = bool((info.get("Config") or {}).get("Tty"))
-        conn = await hijack(
-            docker,
+        conn = await docker.transport.upgrade(
             "POST",
             f"/containers/{path_id(full_id)}/attach",
             params={

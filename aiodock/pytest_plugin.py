@@ -44,7 +44,7 @@ import pytest
 
 from .client import Docker
 from .errors import DockerError, InvalidArgument, NotFound
-from .utils import parse_datetime
+from .utils import parse_datetime, string_map
 
 if TYPE_CHECKING:
     from .containers import Container
@@ -299,7 +299,7 @@ def _merge_labels(given: Any, ours: Mapping[str, str]) -> dict[str, str]:
     if given is None:
         return dict(ours)
     if isinstance(given, Mapping):
-        return {**{str(k): str(v) for k, v in given.items()}, **ours}
+        return {**string_map(given, "labels"), **ours}
     if isinstance(given, (list, tuple)):
         return {**{str(k): "" for k in given}, **ours}
     raise InvalidArgument(f"labels: expected a mapping or a list of names, not {given!r}")

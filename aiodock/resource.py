@@ -53,7 +53,9 @@ class Resource:
 
     async def reload(self) -> None:
         """Refresh ``attrs`` from the daemon."""
-        self.attrs = await self._docker._json("GET", self.inspect_path.format(id=path_id(self.id)))
+        self.attrs = await self._docker.transport.json(
+            "GET", self.inspect_path.format(id=path_id(self.id))
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Resource) and type(other) is type(self) and other.id == self.id

@@ -15,6 +15,7 @@ from .errors import DockerTimeoutError, InvalidArgument, NotFound, ServiceNotCon
 from .resource import Manager, path_id
 from .swarm import versioned
 from .tasks import SwarmLogSource, Task
+from .types.base import to_json
 from .types.swarm import (
     ContainerSpec,
     DriverConfig,
@@ -24,9 +25,8 @@ from .types.swarm import (
     networks,
     restart_policy,
     service_mode,
-    to_json,
 )
-from .utils import Filters, encode_filters, version_tuple
+from .utils import Filters, encode_filters, string_map, version_tuple
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -106,7 +106,7 @@ def apply_service_kwargs(
         image = container_args.pop("image", None) or container.get("Image")
         if not image:
             raise InvalidArgument("image: a service needs an image")
-        container.update(ContainerSpec(image=image, **container_args).to_dict())
+        container.update(ContainerSpec(image=image, **container_args).to_api())
     if not container.get("Image"):
         raise InvalidArgument("image: a service needs an image")
 
@@ -118,7 +118,7 @@ def apply_service_kwargs(
     placement_args = {key: given[key] for key in _PLACEMENT_ARGS if key in given}
     if placement_args:
         current = template.get("Placement") or {}
-        template["Placement"] = {**current, **Placement(**placement_args).to_dict()}
+        template["Placement"] = {**current, **Placement(**placement_args).to_api()}
     if "resources" in given:
         template["Resources"] = to_json(given["resources"], "resources")
     if "restart_policy" in given:
@@ -146,10 +146,7 @@ def apply_service_kwargs(
     if "name" in given:
         body["Name"] = given["name"]
     if "labels" in given:
-        labels = given["labels"]
-        if not isinstance(labels, Mapping):
-            raise InvalidArgument("labels: expected a mapping")
-        body["Labels"] = {str(key): str(value) for key, value in labels.items()}
+        body["Labels"] = string_map(given["labels"], "labels")
     if "mode" in given:
         body["Mode"] = service_mode(given["mode"])
     if "replicas" in given:
@@ -181,7 +178,7 @@ def _set_replicas(body: dict[str, Any], replicas: Any) -> None:
 
 def _spec_json(spec: ServiceSpec | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(spec, ServiceSpec):
-        return spec.to_dict()
+        return spec.to_api()
     if isinstance(spec, Mapping):
         return copy.deepcopy(dict(spec))
     raise InvalidArgument(f"spec: expected a ServiceSpec or a dict, got {spec!r}")
@@ -322,7 +319,7 @@ class Service(SwarmLogSource):
         self, body: dict[str, Any], params: dict[str, Any], headers: dict[str, str] | None
     ) -> list[str]:
         answer = await versioned(
-            self._docker._json(
+            self._docker.transport.json(
                 "POST",
                 f"/services/{path_id(self.id)}/update",
                 params=params,
@@ -350,7 +347,7 @@ class Service(SwarmLogSource):
 
     async def remove(self) -> None:
         """Delete the service; its tasks are shut down."""
-        await self._docker._call("DELETE", f"/services/{path_id(self.id)}")
+        await self._docker.transport.call("DELETE", f"/services/{path_id(self.id)}")
 
     async def tasks(self, *, filters: Filters | None = None) -> list[Task]:
         """This service's tasks (all, including finished ones kept in history)."""
@@ -391,7 +388,7 @@ class Service(SwarmLogSource):
         """One look at the service and its tasks: (converged, current tasks, summary)."""
         version = await self._docker.negotiate_version()
         with_status = version_tuple(version) >= (1, 41)
-        listed = await self._docker._json(
+        listed = await self._docker.transport.json(
             "GET",
             "/services",
             params={"filters": encode_filters({"id": self.id}), "status": with_status or None},
@@ -401,7 +398,7 @@ class Service(SwarmLogSource):
             raise NotFound(404, f"service {self.name or self.id!r} no longer exists")
         self.attrs = found[0]
         tasks: list[dict[str, Any]] = (
-            await self._docker._json(
+            await self._docker.transport.json(
                 "GET", "/tasks", params={"filters": encode_filters({"service": self.id})}
             )
             or []
@@ -518,7 +515,7 @@ class ServiceManager(Manager):
         body = apply_service_kwargs(base, kwargs, updating=False)
         image_name = body["TaskTemplate"]["ContainerSpec"]["Image"]
         headers = await _registry_headers(self._docker, image_name, auth_config)
-        answer = await self._docker._json(
+        answer = await self._docker.transport.json(
             "POST", "/services/create", json=body, headers=headers or None
         )
         service = await self.get(answer["ID"])
@@ -527,7 +524,7 @@ class ServiceManager(Manager):
 
     async def get(self, service_id: str, *, insert_defaults: bool = False) -> Service:
         """The service with this id or name (``insert_defaults`` fills in default values)."""
-        attrs = await self._docker._json(
+        attrs = await self._docker.transport.json(
             "GET",
             f"/services/{path_id(service_id)}",
             params={"insertDefaults": insert_defaults or None},
@@ -540,14 +537,14 @@ class ServiceManager(Manager):
         """Services matching ``filters`` (``id``, ``label``, ``mode``, ``name``); ``status``
         adds running/desired task counts as ``attrs["ServiceStatus"]`` (API 1.41)."""
         if status:
-            await self._docker.require_version("1.41", "services.list(status=True)")
+            await self._docker.transport.require_version("1.41", "services.list(status=True)")
         params = {"filters": encode_filters(filters, allowed=_FILTERS), "status": status}
-        items = await self._docker._json("GET", "/services", params=params)
+        items = await self._docker.transport.json("GET", "/services", params=params)
         return [Service(self._docker, attrs) for attrs in items or []]
 
     async def remove(self, service_id: str) -> None:
         """Delete the service with this id or name."""
-        await self._docker._call("DELETE", f"/services/{path_id(service_id)}")
+        await self._docker.transport.call("DELETE", f"/services/{path_id(service_id)}")
 
     async def wait_converged(
         self,

@@ -1,9 +1,9 @@
 """Stream objects returned by streaming calls: async iterators and async context managers.
 
-A stream opens its HTTP response on first use, feeds whole chunks to a sans-IO decoder
-from :mod:`aiodock.decoders`, and hands out the decoded items. Leaving ``async with``,
-an error, cancellation, or dropping the last reference (``break`` out of ``async for``)
-closes the response, so no connection stays held.
+A stream opens its answer (a :class:`~aiodock.transport.ByteSource`) on first use, feeds
+whole chunks to a sans-IO decoder from :mod:`aiodock.decoders`, and hands out the decoded
+items. Leaving ``async with``, an error, cancellation, or dropping the last reference
+(``break`` out of ``async for``) closes the answer, so no connection stays held.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .decoders import Frame, FrameDecoder, JSONStreamDecoder, RawDecoder, StreamType
 from .errors import APIError, DaemonStreamError
+from .transport import ByteSource
 from .utils import AsyncClosing
 
 if TYPE_CHECKING:
@@ -33,23 +34,7 @@ class Decoder(Protocol):
     def eof(self) -> Any: ...
 
 
-class _Readable(Protocol):
-    async def readany(self) -> bytes: ...
-
-
-class StreamSource(Protocol):
-    """What a stream reads: an ``aiohttp.ClientResponse``, or a hijacked connection
-    (:class:`aiodock.hijack.HijackedConnection`) that has the same shape."""
-
-    @property
-    def content(self) -> _Readable: ...
-
-    def release(self) -> Any: ...
-
-    def close(self) -> Any: ...
-
-
-Opener = Callable[[], Awaitable[StreamSource]]
+Opener = Callable[[], Awaitable[ByteSource]]
 
 
 class ResponseStream(AsyncClosing, Generic[T]):
@@ -60,7 +45,7 @@ class ResponseStream(AsyncClosing, Generic[T]):
         self._opener = opener
         self._decoder = decoder
         self._what = what
-        self._resp: StreamSource | None = None
+        self._resp: ByteSource | None = None
         self._feed: Callable[[bytes], list[Any]] = decoder.feed
         self._items: list[T] = []
         self._index = 0
@@ -87,7 +72,7 @@ class ResponseStream(AsyncClosing, Generic[T]):
             if self._resp is None:
                 self._resp = await self._opener()
             while True:
-                chunk = await self._resp.content.readany()
+                chunk = await self._resp.read_chunk()
                 if not chunk:
                     tail = self._decoder.eof()
                     self._finish(release=True)
@@ -103,7 +88,7 @@ class ResponseStream(AsyncClosing, Generic[T]):
                     return True
         except BaseException as exc:
             self._finish(release=False)
-            raise self._docker.translate_error(exc, self._what) from exc
+            raise self._docker.transport.map_error(exc, self._what) from exc
 
     def _finish(self, *, release: bool) -> None:
         self._finished = True

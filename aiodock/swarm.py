@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import APIError, InvalidArgument, OutOfSequence
 from .resource import Manager
-from .types.swarm import SwarmSpec, to_json
+from .types.base import to_json
+from .types.swarm import SwarmSpec
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -115,10 +116,10 @@ class Swarm(Manager):
         if data_path_port is not None:
             body["DataPathPort"] = data_path_port
         if typed is not None:
-            body["Spec"] = typed.to_dict()
+            body["Spec"] = typed.to_api()
         elif spec is not None:
             body["Spec"] = to_json(spec, "spec")
-        node_id = await self._docker._json("POST", "/swarm/init", json=body, timeout=None)
+        node_id = await self._docker.transport.json("POST", "/swarm/init", json=body, timeout=None)
         await self.reload()
         return str(node_id)
 
@@ -142,16 +143,18 @@ class Swarm(Manager):
             body["AdvertiseAddr"] = advertise_addr
         if data_path_addr is not None:
             body["DataPathAddr"] = data_path_addr
-        await self._docker._call("POST", "/swarm/join", json=body, timeout=None)
+        await self._docker.transport.call("POST", "/swarm/join", json=body, timeout=None)
 
     async def leave(self, force: bool = False) -> None:
         """Leave the swarm (``force`` for the last manager, which ends the swarm)."""
-        await self._docker._call("POST", "/swarm/leave", params={"force": force}, timeout=None)
+        await self._docker.transport.call(
+            "POST", "/swarm/leave", params={"force": force}, timeout=None
+        )
         self.attrs = {}
 
     async def inspect(self) -> dict[str, Any]:
         """The swarm's inspect data (id, spec, version, join tokens)."""
-        result: dict[str, Any] = await self._docker._json("GET", "/swarm")
+        result: dict[str, Any] = await self._docker.transport.json("GET", "/swarm")
         return result
 
     async def reload(self) -> None:
@@ -189,17 +192,18 @@ class Swarm(Manager):
             "rotateManagerUnlockKey": rotate_manager_unlock_key,
         }
         await versioned(
-            self._docker._call("POST", "/swarm/update", params=params, json=body), "the swarm"
+            self._docker.transport.call("POST", "/swarm/update", params=params, json=body),
+            "the swarm",
         )
         await self.reload()
 
     async def unlock_key(self) -> str:
         """The key that unlocks a manager after a restart (autolock)."""
-        result = await self._docker._json("GET", "/swarm/unlockkey")
+        result = await self._docker.transport.json("GET", "/swarm/unlockkey")
         return str((result or {}).get("UnlockKey", ""))
 
     async def unlock(self, key: str) -> None:
         """Unlock a locked manager."""
         if not isinstance(key, str) or not key:
             raise InvalidArgument("key: expected the unlock key string")
-        await self._docker._call("POST", "/swarm/unlock", json={"UnlockKey": key})
+        await self._docker.transport.call("POST", "/swarm/unlock", json={"UnlockKey": key})

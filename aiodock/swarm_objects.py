@@ -15,7 +15,7 @@ from .errors import InvalidArgument
 from .resource import Manager, Resource, path_id
 from .swarm import versioned
 from .types.swarm import ConfigReference, DriverConfig, SecretReference
-from .utils import Filters, encode_filters
+from .utils import Filters, encode_filters, string_map
 
 _FILTERS = ("id", "label", "name", "names")
 
@@ -39,7 +39,7 @@ def driver_json(value: DriverConfig | str | Mapping[str, Any] | None) -> Any:
     if isinstance(value, str):
         return {"Name": value}
     if isinstance(value, DriverConfig):
-        return value.to_dict()
+        return value.to_api()
     return dict(value)
 
 
@@ -87,9 +87,9 @@ class SwarmObject(Resource, Generic[RefT]):
 
     async def update(self, *, labels: Mapping[str, str]) -> None:
         """Replace the labels (the only thing the daemon lets change); versioned."""
-        spec = {**self.attrs.get("Spec", {}), "Labels": dict(labels)}
+        spec = {**self.attrs.get("Spec", {}), "Labels": string_map(labels, "labels")}
         await versioned(
-            self._docker._call(
+            self._docker.transport.call(
                 "POST",
                 f"{self.endpoint}/{path_id(self.id)}/update",
                 params={"version": self.version},
@@ -101,7 +101,7 @@ class SwarmObject(Resource, Generic[RefT]):
 
     async def remove(self) -> None:
         """Delete the object."""
-        await self._docker._call("DELETE", f"{self.endpoint}/{path_id(self.id)}")
+        await self._docker.transport.call("DELETE", f"{self.endpoint}/{path_id(self.id)}")
 
 
 class SwarmObjectManager(Manager, Generic[ObjT]):
@@ -115,22 +115,22 @@ class SwarmObjectManager(Manager, Generic[ObjT]):
         if not isinstance(name, str) or not name:
             kind = self.handle_type.__name__.lower()
             raise InvalidArgument(f"name: expected a {kind} name, got {name!r}")
-        return {"Name": name, "Labels": dict(labels or {})}
+        return {"Name": name, "Labels": string_map(labels or {}, "labels")}
 
     async def _create(self, body: dict[str, Any]) -> ObjT:
         path = f"{self.handle_type.endpoint}/create"
-        created = await self._docker._json("POST", path, json=body)
+        created = await self._docker.transport.json("POST", path, json=body)
         return await self._get(created["ID"])
 
     async def _get(self, ident: str) -> ObjT:
         path = f"{self.handle_type.endpoint}/{path_id(ident)}"
-        return self.handle_type(self._docker, await self._docker._json("GET", path))
+        return self.handle_type(self._docker, await self._docker.transport.json("GET", path))
 
     async def _remove(self, ident: str) -> None:
-        await self._docker._call("DELETE", f"{self.handle_type.endpoint}/{path_id(ident)}")
+        await self._docker.transport.call("DELETE", f"{self.handle_type.endpoint}/{path_id(ident)}")
 
     async def list(self, *, filters: Filters | None = None) -> builtins.list[ObjT]:
         """The objects matching ``filters`` (``id``, ``label``, ``name``, ``names``)."""
         params = {"filters": encode_filters(filters, allowed=_FILTERS)}
-        items = await self._docker._json("GET", self.handle_type.endpoint, params=params)
+        items = await self._docker.transport.json("GET", self.handle_type.endpoint, params=params)
         return [self.handle_type(self._docker, attrs) for attrs in items or []]

@@ -73,7 +73,7 @@ class SwarmLogSource(Resource):
         path = f"{self.inspect_path.format(id=path_id(self.id))}/logs"
 
         async def opener() -> Any:
-            return await self._docker._request("GET", path, params=params, stream=True)
+            return await self._docker.transport.request("GET", path, params=params, stream=True)
 
         return FrameStream(self._docker, opener, tty=self.tty, what=f"GET {path}")
 
@@ -151,12 +151,12 @@ class TaskManager(Manager):
 
     async def get(self, task_id: str) -> Task:
         """The task with this id."""
-        attrs = await self._docker._json("GET", f"/tasks/{path_id(task_id)}")
+        attrs = await self._docker.transport.json("GET", f"/tasks/{path_id(task_id)}")
         return Task(self._docker, attrs)
 
     async def list(self, *, filters: Filters | None = None) -> list[Task]:
         """Tasks matching ``filters`` (``desired-state``, ``id``, ``label``, ``name``,
         ``node``, ``service``)."""
         params = {"filters": encode_filters(filters, allowed=_FILTERS)}
-        items = await self._docker._json("GET", "/tasks", params=params)
+        items = await self._docker.transport.json("GET", "/tasks", params=params)
         return [Task(self._docker, attrs) for attrs in items or []]

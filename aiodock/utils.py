@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from .errors import InvalidArgument
 
@@ -70,14 +70,32 @@ def encode_filters(filters: Filters | None, *, allowed: Iterable[str] | None = N
     return json.dumps(encoded, separators=(",", ":"))
 
 
+@overload
+def string_map(value: None, name: str) -> None: ...
+
+
+@overload
+def string_map(value: Mapping[str, Any], name: str) -> dict[str, str]: ...
+
+
 def string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | None:
-    """A mapping with its keys and values as strings (``None`` stays ``None``); anything but
-    a mapping raises :class:`InvalidArgument` naming ``name``."""
+    """The one rule for string maps (labels, driver and log options, build args, sysctls):
+    string keys and string values, a number written as a string (``1`` -> ``"1"``, as
+    docker-py does for sysctls). Anything else (``True``, ``None``, a list, a non-string
+    key, a value that is not a mapping) raises :class:`InvalidArgument` naming ``name``
+    and the key. ``None`` stays ``None``."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        raise InvalidArgument(f"{name} must be a mapping, not {type(value).__name__}")
-    return {str(key): str(item) for key, item in value.items()}
+        raise InvalidArgument(f"{name}: expected a dict of strings, got {value!r}")
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise InvalidArgument(f"{name}: the key {key!r} is not a string")
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            raise InvalidArgument(f"{name}: {key!r}: expected a string value, got {item!r}")
+        out[key] = item if isinstance(item, str) else str(item)
+    return out
 
 
 def console_size(value: Any, name: str = "console_size") -> list[int]:

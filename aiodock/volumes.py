@@ -35,7 +35,9 @@ class Volume(DriverResource):
 
     async def remove(self, *, force: bool = False) -> None:
         """Delete the volume (``force`` ignores a missing volume; one in use still fails)."""
-        await self._docker._call("DELETE", f"/volumes/{path_id(self.id)}", params={"force": force})
+        await self._docker.transport.call(
+            "DELETE", f"/volumes/{path_id(self.id)}", params={"force": force}
+        )
 
     def __repr__(self) -> str:
         return f"<Volume: {self.name}>"
@@ -65,20 +67,20 @@ class VolumeManager(Manager):
             body["DriverOpts"] = string_map(driver_opts, "driver_opts")
         if labels is not None:
             body["Labels"] = string_map(labels, "labels")
-        attrs = await self._docker._json("POST", "/volumes/create", json=body)
+        attrs = await self._docker.transport.json("POST", "/volumes/create", json=body)
         return Volume(self._docker, attrs)
 
     async def get(self, volume_id: str) -> Volume:
         """The volume with this name (raises :class:`~aiodock.errors.NotFound`)."""
         if not isinstance(volume_id, str) or not volume_id:
             raise InvalidArgument(f"volume_id: {volume_id!r} is not a volume name")
-        attrs = await self._docker._json("GET", f"/volumes/{path_id(volume_id)}")
+        attrs = await self._docker.transport.json("GET", f"/volumes/{path_id(volume_id)}")
         return Volume(self._docker, attrs)
 
     async def list(self, *, filters: Filters | None = None) -> builtins.list[Volume]:
         """Volumes matching ``filters`` (dangling, driver, label, name)."""
         encoded = encode_filters(filters, allowed=LIST_FILTERS)
-        found = await self._docker._json("GET", "/volumes", params={"filters": encoded})
+        found = await self._docker.transport.json("GET", "/volumes", params={"filters": encoded})
         return [Volume(self._docker, attrs) for attrs in (found or {}).get("Volumes") or []]
 
     async def remove(self, volume_id: str, *, force: bool = False) -> None:
@@ -103,7 +105,7 @@ class VolumeManager(Manager):
         elif not named_too:
             await require(self._docker, "volumes.prune.all")
         encoded = encode_filters(wanted, allowed=PRUNE_FILTERS)
-        result: dict[str, Any] = await self._docker._json(
+        result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/volumes/prune", params={"filters": encoded}, timeout=None
         )
         return result

@@ -28,17 +28,19 @@ async def sweep(docker: aiodock.Docker) -> int:
     """Remove every container and image carrying the bench label (leftovers included)."""
     removed = 0
     label_filter = {"filters": {"label": [LABEL]}}
-    for item in await docker._json("GET", "/containers/json", params={"all": True, **label_filter}):
+    for item in await docker.transport.json(
+        "GET", "/containers/json", params={"all": True, **label_filter}
+    ):
         try:
-            await docker._call(
+            await docker.transport.call(
                 "DELETE", f"/containers/{item['Id']}", params={"force": True, "v": True}
             )
             removed += 1
         except aiodock.NotFound:
             pass
-    for item in await docker._json("GET", "/images/json", params=label_filter):
+    for item in await docker.transport.json("GET", "/images/json", params=label_filter):
         try:
-            await docker._call("DELETE", f"/images/{item['Id']}", params={"force": True})
+            await docker.transport.call("DELETE", f"/images/{item['Id']}", params={"force": True})
             removed += 1
         except (aiodock.NotFound, aiodock.Conflict):
             pass
@@ -53,7 +55,7 @@ async def create(
     start: bool = False,
 ) -> str:
     """A container of the test image with no network (created, optionally started)."""
-    created = await docker._json(
+    created = await docker.transport.json(
         "POST",
         "/containers/create",
         json={
@@ -65,19 +67,21 @@ async def create(
     )
     ident = str(created["Id"])
     if start:
-        await docker._call("POST", f"/containers/{ident}/start")
+        await docker.transport.call("POST", f"/containers/{ident}/start")
     return ident
 
 
 async def remove(docker: aiodock.Docker, ident: str) -> None:
     try:
-        await docker._call("DELETE", f"/containers/{ident}", params={"force": True, "v": True})
+        await docker.transport.call(
+            "DELETE", f"/containers/{ident}", params={"force": True, "v": True}
+        )
     except aiodock.NotFound:
         pass
 
 
 async def wait_exit(docker: aiodock.Docker, ident: str) -> int:
-    result = await docker._json("POST", f"/containers/{ident}/wait", timeout=None)
+    result = await docker.transport.json("POST", f"/containers/{ident}/wait", timeout=None)
     return int(result["StatusCode"])
 
 

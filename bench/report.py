@@ -335,4 +335,7 @@ def _rss_curve(run: Run) -> str:
 
 
 def write_report(path: Path, env: Environment, runs: list[Run]) -> None:
-    path.write_text(render(env, runs))
+    from .buildkit_context import kept_section
+
+    kept = kept_section(path)  # written by bench.buildkit_context, not by this run
+    path.write_text(render(env, runs) + (f"\n{kept}\n" if kept else ""))

@@ -49,33 +49,35 @@ async def remove_labelled(docker: Docker, *, only_run: str | None) -> None:
 
     label_filter = {"filters": f'{{"label":["{LABEL}"]}}'}
     try:
-        services = await docker._json("GET", "/services", params=label_filter)
+        services = await docker.transport.json("GET", "/services", params=label_filter)
     except DockerError:
         services = []  # not a swarm manager
     for service in services or []:
         if wanted(service.get("Spec", {}).get("Labels")):
-            await _quietly(docker._call("DELETE", f"/services/{service['ID']}"))
-    for container in await docker._json(
+            await _quietly(docker.transport.call("DELETE", f"/services/{service['ID']}"))
+    for container in await docker.transport.json(
         "GET", "/containers/json", params={"all": "1", **label_filter}
     ):
         if wanted(container.get("Labels")):
             await _quietly(
-                docker._call(
+                docker.transport.call(
                     "DELETE", f"/containers/{container['Id']}", params={"force": "1", "v": "1"}
                 )
             )
-    for network in await docker._json("GET", "/networks", params=label_filter):
+    for network in await docker.transport.json("GET", "/networks", params=label_filter):
         if wanted(network.get("Labels")):
-            await _quietly(docker._call("DELETE", f"/networks/{network['Id']}"))
-    volumes = await docker._json("GET", "/volumes", params=label_filter)
+            await _quietly(docker.transport.call("DELETE", f"/networks/{network['Id']}"))
+    volumes = await docker.transport.json("GET", "/volumes", params=label_filter)
     for volume in volumes.get("Volumes") or []:
         if wanted(volume.get("Labels")):
             await _quietly(
-                docker._call("DELETE", f"/volumes/{volume['Name']}", params={"force": "1"})
+                docker.transport.call("DELETE", f"/volumes/{volume['Name']}", params={"force": "1"})
             )
-    for image in await docker._json("GET", "/images/json", params=label_filter):
+    for image in await docker.transport.json("GET", "/images/json", params=label_filter):
         if wanted(image.get("Labels")):
-            await _quietly(docker._call("DELETE", f"/images/{image['Id']}", params={"force": "1"}))
+            await _quietly(
+                docker.transport.call("DELETE", f"/images/{image['Id']}", params={"force": "1"})
+            )
 
 
 def unavailable(message: str) -> NoReturn:

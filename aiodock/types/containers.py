@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from ..errors import InvalidArgument
-from ..utils import parse_bytes
+from ..utils import parse_bytes, string_map
 from .swarm import nanoseconds
 
 __all__ = [
@@ -190,15 +190,11 @@ class LogConfig:
     def __post_init__(self) -> None:
         if not isinstance(self.type, str) or not self.type:
             raise InvalidArgument(f"log_config: type must be a driver name, got {self.type!r}")
-        for key, value in self.config.items():
-            if not isinstance(key, str) or not isinstance(value, str):
-                raise InvalidArgument(
-                    f"log_config: option {key!r} must map a string to a string, got {value!r}"
-                )
+        string_map(self.config, "log_config.config")
 
     def to_api(self) -> dict[str, Any]:
         """The ``LogConfig`` object."""
-        return {"Type": self.type, "Config": dict(self.config)}
+        return {"Type": self.type, "Config": string_map(self.config, "log_config.config")}
 
 
 @dataclass(frozen=True)
@@ -243,7 +239,7 @@ class DeviceRequest:
             "Count": self.count,
             "DeviceIDs": list(self.device_ids or []),
             "Capabilities": [list(alt) for alt in self.capabilities or []],
-            "Options": dict(self.options),
+            "Options": string_map(self.options, "device_requests.options"),
         }
 
 
@@ -339,11 +335,11 @@ class Mount:
             if self.no_copy:
                 volume["NoCopy"] = True
             if self.labels:
-                volume["Labels"] = dict(self.labels)
+                volume["Labels"] = string_map(self.labels, "Mount.labels")
             if self.driver or self.driver_options:
                 volume["DriverConfig"] = {
                     "Name": self.driver or "local",
-                    "Options": dict(self.driver_options or {}),
+                    "Options": string_map(self.driver_options or {}, "Mount.driver_options"),
                 }
             if self.subpath:
                 volume["Subpath"] = self.subpath

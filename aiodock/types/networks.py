@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidArgument
+from ..utils import string_map
 
 __all__ = ["EndpointConfig", "IPAMConfig", "IPAMPool"]
 
@@ -32,14 +33,6 @@ def _check_address(value: str | None, name: str, version: int | None = None) -> 
         raise InvalidArgument(f"{name}: {value!r} is not an IPv{version} address")
 
 
-def _string_map(value: Mapping[str, Any] | None, name: str) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise InvalidArgument(f"{name} must be a mapping of strings, not {type(value).__name__}")
-    return {str(key): str(item) for key, item in value.items()}
-
-
 @dataclass(frozen=True)
 class IPAMPool:
     """One address pool of a network: ``subnet``, the ``iprange`` containers get addresses
@@ -57,7 +50,7 @@ class IPAMPool:
         for host, address in (self.aux_addresses or {}).items():
             _check_address(address, f"IPAMPool.aux_addresses[{host!r}]")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         """The Engine API form (``Subnet``, ``IPRange``, ``Gateway``, ``AuxiliaryAddresses``)."""
         body: dict[str, Any] = {}
         if self.subnet is not None:
@@ -89,17 +82,17 @@ class IPAMConfig:
                     f"IPAMConfig.pool_configs: {pool!r} is neither an IPAMPool nor a dict"
                 )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         """The Engine API form (``Driver``, ``Config``, ``Options``)."""
         body: dict[str, Any] = {
             "Driver": self.driver,
             "Config": [
-                pool.to_dict() if isinstance(pool, IPAMPool) else dict(pool)
+                pool.to_api() if isinstance(pool, IPAMPool) else dict(pool)
                 for pool in self.pool_configs
             ],
         }
         if self.options:
-            body["Options"] = _string_map(self.options, "IPAMConfig.options")
+            body["Options"] = string_map(self.options, "IPAMConfig.options")
         return body
 
 
@@ -151,9 +144,9 @@ class EndpointConfig:
         for address in self.link_local_ips or ():
             _check_address(address, "link_local_ips")
         _links(self.links)
-        _string_map(self.driver_opt, "driver_opt")
+        string_map(self.driver_opt, "driver_opt")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         """The Engine API ``EndpointSettings`` form."""
         body: dict[str, Any] = {}
         if self.aliases:
@@ -171,7 +164,7 @@ class EndpointConfig:
         if ipam:
             body["IPAMConfig"] = ipam
         if self.driver_opt:
-            body["DriverOpts"] = _string_map(self.driver_opt, "driver_opt")
+            body["DriverOpts"] = string_map(self.driver_opt, "driver_opt")
         if self.mac_address:
             body["MacAddress"] = self.mac_address
         if self.gw_priority is not None:

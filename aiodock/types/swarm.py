@@ -1,6 +1,6 @@
 """Typed swarm specs: services, tasks, placement, secrets and configs references, the swarm.
 
-Each class takes the keyword arguments docker-py users know and ``to_dict()`` gives the
+Each class takes the keyword arguments docker-py users know and ``to_api()`` gives the
 Engine API JSON. Durations (``delay``, ``monitor``, ``stop_grace_period``, ...) are given in
 seconds (int, float), as a :class:`~datetime.timedelta` or a Go duration string (``"10s"``)
 and sent in nanoseconds. ``None`` leaves a field out, so the daemon's default applies.
@@ -9,13 +9,15 @@ and sent in nanoseconds. ``None`` leaves a field out, so the daemon's default ap
 from __future__ import annotations
 
 import shlex
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar
 
 from ..errors import InvalidArgument
 from ..utils import parse_bytes, parse_duration, string_map
+from .base import to_json
 
 __all__ = [
     "ConfigReference",
@@ -43,29 +45,20 @@ Duration = int | float | timedelta | str
 """Seconds, a timedelta, or a Go duration string such as ``"1m30s"``."""
 
 
-@runtime_checkable
-class SupportsToApi(Protocol):
-    """A typed helper of :mod:`aiodock.types.containers` (``Mount``, ``Healthcheck``, ...)."""
-
-    def to_api(self) -> dict[str, Any]: ...
-
-
-@runtime_checkable
-class SupportsToDict(Protocol):
-    """A typed helper rendering itself with ``to_dict()`` (the specs here)."""
-
-    def to_dict(self) -> dict[str, Any]: ...
-
-
 class _Spec:
-    """Base of the specs here: ``to_dict()`` and its alias ``to_api()`` give the JSON."""
-
-    def to_dict(self) -> dict[str, Any]:
-        raise NotImplementedError
+    """Base of the specs here: ``to_api()`` gives the JSON."""
 
     def to_api(self) -> dict[str, Any]:
-        """The Engine API JSON object (same as ``to_dict()``)."""
-        return self.to_dict()
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """Deprecated alias of :meth:`to_api`."""
+        warnings.warn(
+            f"{type(self).__name__}.to_dict() is deprecated: use to_api()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.to_api()
 
 
 def nanoseconds(value: Duration, name: str) -> int:
@@ -88,17 +81,6 @@ def nanoseconds(value: Duration, name: str) -> int:
     if seconds < 0:
         raise InvalidArgument(f"{name}: a duration cannot be negative ({value!r})")
     return round(seconds * 1_000_000_000)
-
-
-def to_json(value: Any, name: str) -> Any:
-    """A typed helper or mapping as Engine API JSON."""
-    if isinstance(value, SupportsToApi):
-        return value.to_api()
-    if isinstance(value, SupportsToDict):
-        return value.to_dict()
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise InvalidArgument(f"{name}: expected a typed helper or a dict, got {value!r}")
 
 
 def _one_of(value: str | None, name: str, allowed: Iterable[str]) -> None:
@@ -171,7 +153,7 @@ class DriverConfig(_Spec):
     name: str
     options: Mapping[str, str] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         return _pruned({"Name": self.name, "Options": string_map(self.options, "options")})
 
 
@@ -199,7 +181,7 @@ class SecretReference(_Spec):
     gid: str | None = None
     mode: int = 0o444
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         return {
             "SecretID": self.secret_id,
             "SecretName": self.secret_name,
@@ -218,7 +200,7 @@ class ConfigReference(_Spec):
     gid: str | None = None
     mode: int = 0o444
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         return {
             "ConfigID": self.config_id,
             "ConfigName": self.config_name,
@@ -234,7 +216,7 @@ class DNSConfig(_Spec):
     search: Sequence[str] | None = None
     options: Sequence[str] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         return _pruned(
             {
                 "Nameservers": _strings(self.nameservers, "nameservers"),
@@ -256,7 +238,7 @@ class Privileges(_Spec):
     selinux_type: str | None = None
     selinux_level: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         if self.credentialspec_file and self.credentialspec_registry:
             raise InvalidArgument(
                 "credentialspec_file and credentialspec_registry are mutually exclusive"
@@ -312,7 +294,7 @@ class ContainerSpec(_Spec):
     sysctls: Mapping[str, str] | None = None
     ulimits: Sequence[Any] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         if not isinstance(self.image, str) or not self.image:
             raise InvalidArgument(f"image: expected an image name, got {self.image!r}")
         _one_of(self.isolation, "isolation", ("default", "process", "hyperv", ""))
@@ -403,7 +385,7 @@ class Resources(_Spec):
     generic_resources: Mapping[str, int | str] | Sequence[Mapping[str, Any]] | None = None
     pids_limit: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         limits = _pruned(
             {
                 "NanoCPUs": _count(self.cpu_limit, "cpu_limit"),
@@ -435,7 +417,7 @@ class RestartPolicy(_Spec):
     max_attempts: int = 0
     window: Duration = 0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         _one_of(self.condition, "condition", ("none", "on-failure", "any"))
         return {
             "Condition": self.condition,
@@ -474,7 +456,7 @@ class PlacementPreference(_Spec):
     strategy: str
     descriptor: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         _one_of(self.strategy, "strategy", ("spread",))
         return {"Spread": {"SpreadDescriptor": self.descriptor}}
 
@@ -490,13 +472,13 @@ class Placement(_Spec):
     platforms: Sequence[tuple[str, str]] | None = None
     maxreplicas: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         preferences: list[Any] | None = None
         if self.preferences is not None:
             preferences = []
             for item in self.preferences:
                 if isinstance(item, tuple):
-                    preferences.append(PlacementPreference(*item).to_dict())
+                    preferences.append(PlacementPreference(*item).to_api())
                 else:
                     preferences.append(to_json(item, "preferences"))
         platforms: list[dict[str, str]] | None = None
@@ -524,7 +506,7 @@ class NetworkAttachmentConfig(_Spec):
     aliases: Sequence[str] | None = None
     options: Mapping[str, str] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         return _pruned(
             {
                 "Target": self.target,
@@ -559,7 +541,7 @@ class TaskTemplate(_Spec):
     networks: Sequence[str | NetworkAttachmentConfig | Mapping[str, Any]] | None = None
     force_update: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         placement: Any = self.placement
         if placement is not None and not isinstance(placement, (Placement, Mapping)):
             placement = Placement(constraints=list(placement))
@@ -596,7 +578,7 @@ class UpdateConfig(_Spec):
 
     _failure_actions: ClassVar[tuple[str, ...]] = ("continue", "pause", "rollback")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         _one_of(self.failure_action, "failure_action", self._failure_actions)
         _one_of(self.order, "order", ("stop-first", "start-first"))
         ratio = self.max_failure_ratio
@@ -635,7 +617,7 @@ class EndpointSpec(_Spec):
     mode: str | None = None
     ports: Mapping[int, Any] | Sequence[Mapping[str, Any]] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         _one_of(self.mode, "mode", ("vip", "dnsrr"))
         ports: list[dict[str, Any]] | None = None
         if isinstance(self.ports, Mapping):
@@ -698,7 +680,7 @@ class ServiceMode(_Spec):
         replicated = mode.get("Replicated") or {}
         return cls("replicated", replicated.get("Replicas"))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         if self.mode == "global":
             return {"Global": {}}
         if self.mode == "global-job":
@@ -715,7 +697,7 @@ class ServiceMode(_Spec):
 def service_mode(value: ServiceMode | str | Mapping[str, Any]) -> dict[str, Any]:
     """A mode given as :class:`ServiceMode`, a mode name or an Engine API dict."""
     if isinstance(value, str):
-        return ServiceMode(value).to_dict()
+        return ServiceMode(value).to_api()
     return dict(to_json(value, "mode"))
 
 
@@ -734,7 +716,7 @@ class ServiceSpec(_Spec):
     networks: Sequence[str | NetworkAttachmentConfig | Mapping[str, Any]] | None = None
     endpoint_spec: EndpointSpec | Mapping[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         template = dict(to_json(self.task_template, "task_template"))
         if self.networks is not None:
             template["Networks"] = networks(self.networks)
@@ -766,7 +748,7 @@ class SwarmExternalCA(_Spec):
     options: Mapping[str, str] | None = None
     ca_cert: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         _one_of(self.protocol, "protocol", ("cfssl",))
         return _pruned(
             {
@@ -782,7 +764,7 @@ class SwarmExternalCA(_Spec):
 class SwarmSpec(_Spec):
     """The swarm's settings, with docker-py's ``create_swarm_spec`` keyword names.
 
-    ``to_dict()`` holds only what was given; :meth:`merge_into` lays it over a current spec,
+    ``to_api()`` holds only what was given; :meth:`merge_into` lays it over a current spec,
     so an update changes just those settings.
     """
 
@@ -803,7 +785,7 @@ class SwarmSpec(_Spec):
     autolock_managers: bool | None = None
     log_driver: DriverConfig | str | Mapping[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_api(self) -> dict[str, Any]:
         orchestration = _pruned({"TaskHistoryRetentionLimit": self.task_history_retention_limit})
         raft = _pruned(
             {
@@ -857,7 +839,7 @@ class SwarmSpec(_Spec):
             key: dict(value) if isinstance(value, Mapping) else value
             for key, value in current.items()
         }
-        for key, value in self.to_dict().items():
+        for key, value in self.to_api().items():
             if isinstance(value, dict) and key not in ("Labels",):
                 section = merged.get(key)
                 merged[key] = {**(section if isinstance(section, dict) else {}), **value}

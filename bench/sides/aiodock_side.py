@@ -29,7 +29,7 @@ def _has(obj: Any, name: str) -> bool:
 
 def _logs_stream(docker: aiodock.Docker, container: str, **params: Any) -> FrameStream:
     async def opener() -> Any:
-        return await docker._request(
+        return await docker.transport.request(
             "GET",
             f"/containers/{container}/logs",
             params={"stdout": True, "stderr": True, **params},
@@ -41,15 +41,13 @@ def _logs_stream(docker: aiodock.Docker, container: str, **params: Any) -> Frame
 
 
 async def _exec_stream(docker: aiodock.Docker, container: str, cmd: list[str]) -> FrameStream:
-    from aiodock.hijack import hijack
-
-    created = await docker._json(
+    created = await docker.transport.json(
         "POST",
         f"/containers/{container}/exec",
         json={"AttachStdout": True, "AttachStderr": True, "Cmd": cmd},
     )
     exec_id = created["Id"]
-    conn = await hijack(docker, "POST", f"/exec/{exec_id}/start", json={"Tty": False})
+    conn = await docker.transport.upgrade("POST", f"/exec/{exec_id}/start", json={"Tty": False})
 
     async def opener() -> Any:
         return conn
@@ -114,7 +112,7 @@ async def inspects(
         ident = ids[i % len(ids)]
         if api == "public":
             return (await docker.containers.get(ident)).id
-        return str((await docker._json("GET", f"/containers/{ident}/json"))["Id"])
+        return str((await docker.transport.json("GET", f"/containers/{ident}/json"))["Id"])
 
     concurrency = params["concurrency"]
     await _pooled(concurrency, concurrency, inspect)  # open the connections
@@ -137,7 +135,7 @@ async def exec_roundtrips(
             else:
                 stream = await _exec_stream(docker, params["container"], params["cmd"])
                 output = await stream.read()
-                info = await docker._json("GET", f"/exec/{stream.exec_id}/json")  # type: ignore[attr-defined]
+                info = await docker.transport.json("GET", f"/exec/{stream.exec_id}/json")  # type: ignore[attr-defined]
                 good += info["ExitCode"] == 0 and output == expect
     return {"items": good, "api": api}
 

@@ -16,6 +16,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -55,7 +56,12 @@ class LocalRegistry:
     """A running ``docker-registry`` with one user; stop it with :meth:`stop` (or use it
     as a context manager)."""
 
-    def __init__(self, username: str = "aiodock", password: str | None = None) -> None:
+    def __init__(
+        self, username: str = "aiodock", password: str | None = None, *, netns_pid: int = 0
+    ) -> None:
+        """``netns_pid``: run in that process's network namespace (a private daemon's)
+        rather than this one."""
+        self._prefix = ["nsenter", f"--target={netns_pid}", "--net"] if netns_pid else []
         self.username = username
         self.password = password or secrets.token_urlsafe(16)
         self.port = 0
@@ -99,7 +105,7 @@ class LocalRegistry:
             log = open(os.path.join(self._dir, "registry.log"), "wb")
             with log:
                 self._proc = subprocess.Popen(
-                    [REGISTRY_BINARY, "serve", config],
+                    [*self._prefix, REGISTRY_BINARY, "serve", config],
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
@@ -115,6 +121,11 @@ class LocalRegistry:
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 return False
+            if self._prefix:
+                if self._probe_in_namespace():
+                    return True
+                time.sleep(0.1)
+                continue
             try:
                 urllib.request.urlopen(f"{self.url}/v2/", timeout=1).close()
                 return True
@@ -124,6 +135,20 @@ class LocalRegistry:
             except OSError:
                 time.sleep(0.05)
         return False
+
+    def _probe_in_namespace(self) -> bool:
+        """Whether the registry answers (401) inside its network namespace."""
+        probe = (
+            "import sys, urllib.request, urllib.error\n"
+            "try:\n"
+            f"    urllib.request.urlopen('{self.url}/v2/', timeout=1)\n"
+            "except urllib.error.HTTPError as exc:\n"
+            "    sys.exit(0 if exc.code == 401 else 1)\n"
+            "except OSError:\n"
+            "    sys.exit(1)\n"
+        )
+        done = subprocess.run([*self._prefix, sys.executable, "-c", probe], check=False)
+        return done.returncode == 0
 
     def log(self) -> str:
         """What the registry wrote (errors only)."""

@@ -31,7 +31,7 @@ async def make_container(
             "HostConfig": {"NetworkMode": "none"},
             **config,
         }
-        result = await docker._json("POST", "/containers/create", json=body)
+        result = await docker.transport.json("POST", "/containers/create", json=body)
         created.append(result["Id"])
         return str(result["Id"])
 
@@ -39,7 +39,7 @@ async def make_container(
         yield make
     finally:
         for cid in created:
-            await docker._call("DELETE", f"/containers/{cid}", params={"force": True})
+            await docker.transport.call("DELETE", f"/containers/{cid}", params={"force": True})
 
 
 async def test_stdin_once_half_close_ends_stdin_and_output_continues(
@@ -53,7 +53,7 @@ async def test_stdin_once_half_close_ends_stdin_and_output_continues(
     async with container.attach(stdin=True, stdout=True, stderr=True) as proc:
         assert proc.kind == "attach"
         assert proc.tty is False
-        await docker._call("POST", f"/containers/{cid}/start")
+        await docker.transport.call("POST", f"/containers/{cid}/start")
         out, err = await asyncio.wait_for(proc.communicate(data), 30)
         assert out == data
         assert err == b"done\n"
@@ -65,7 +65,7 @@ async def test_without_stdin_once_eof_ends_the_attach_only(
     docker: Docker, make_container: MakeContainer
 ) -> None:
     cid = await make_container(["cat"], OpenStdin=True, StdinOnce=False)
-    await docker._call("POST", f"/containers/{cid}/start")
+    await docker.transport.call("POST", f"/containers/{cid}/start")
     async with attach_container(docker, cid, stdin=True) as proc:
         assert proc.stdin is not None
         proc.stdin.write(b"ping\n")
@@ -73,7 +73,7 @@ async def test_without_stdin_once_eof_ends_the_attach_only(
         assert await asyncio.wait_for(proc.stdout.readline(), 10) == b"ping\n"
         await proc.stdin.close()
         assert await asyncio.wait_for(proc.stdout.read(), 10) == b""  # the attach is over
-    state = (await docker._json("GET", f"/containers/{cid}/json"))["State"]
+    state = (await docker.transport.json("GET", f"/containers/{cid}/json"))["State"]
     assert state["Running"] is True  # ... while cat still runs, its stdin still open
 
 
@@ -81,8 +81,8 @@ async def test_logs_replay_of_an_exited_container(
     docker: Docker, make_container: MakeContainer
 ) -> None:
     cid = await make_container(["sh", "-c", "echo out; echo err >&2"])
-    await docker._call("POST", f"/containers/{cid}/start")
-    await docker._json("POST", f"/containers/{cid}/wait", timeout=None)
+    await docker.transport.call("POST", f"/containers/{cid}/start")
+    await docker.transport.json("POST", f"/containers/{cid}/wait", timeout=None)
     target = (await docker.engine()).target
     if target.podman is not None and target.podman.startswith("4."):  # frames it wrongly
         with pytest.raises(NotSupported, match="one byte short"):
@@ -103,7 +103,7 @@ async def test_tty_attach_is_raw_and_resizable(
     before = open_fds()
     async with attach_container(docker, cid, stdin=True) as proc:
         assert proc.tty is True  # from the container's Config.Tty
-        await docker._call("POST", f"/containers/{cid}/start")
+        await docker.transport.call("POST", f"/containers/{cid}/start")
         await proc.resize(height=21, width=73)
         assert proc.stdin is not None
         proc.stdin.write(b"go\n")

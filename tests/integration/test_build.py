@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from aiodock import APIError, BuildError, Docker, InvalidArgument
-from aiodock.buildkit import StatusResponse
+from aiodock.build.buildkit import StatusResponse
 from aiodock.images import Image
 
 from ..conftest import TEST_IMAGE
@@ -259,7 +259,7 @@ async def test_invalid_arguments_fail_before_any_request(docker: Docker, tmp_pat
     with pytest.raises(InvalidArgument, match="extra_hosts"):
         docker.images.build(fileobj="FROM x", extra_hosts=["nocolon"])
     with pytest.raises(InvalidArgument, match="buildargs"):
-        docker.images.build(fileobj="FROM x", buildargs={"A": 1})  # type: ignore[dict-item]
+        docker.images.build(fileobj="FROM x", buildargs={"A": True})  # type: ignore[dict-item]
     with pytest.raises(InvalidArgument, match="lowercase"):
         docker.images.build(fileobj="FROM x", tag="Bad/Name")
     with pytest.raises(InvalidArgument, match="shm_size"):

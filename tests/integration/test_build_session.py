@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from aiodock import BuildError, Docker, InvalidArgument
-from aiodock.buildkit import StatusResponse
+from aiodock.build.buildkit import StatusResponse
 from aiodock.images import Image
 
 from ..conftest import TEST_IMAGE, open_fds, unavailable

@@ -390,7 +390,7 @@ async def test_every_keyword_appears_in_inspect_data(
     finally:
         for container in created:
             await container.remove(force=True, volumes=True)
-        await docker._call("DELETE", f"/volumes/{volume_name}", params={"force": True})
+        await docker.transport.call("DELETE", f"/volumes/{volume_name}", params={"force": True})
 
     # Where the daemon ignores or refuses a value on this host, it was still sent as
     # documented: blkio_weight[_device] (no kernel support here: dropped), cpu_count and
@@ -401,7 +401,7 @@ async def test_every_keyword_appears_in_inspect_data(
     checked |= {"blkio_weight", "blkio_weight_device", "cpu_count", "cpu_percent", "storage_opt"}
     linked = await docker.containers.create(test_image, "sleep 300", labels=tagged)
     network_name = f"aiodock-kw-{uuid.uuid4().hex[:8]}"
-    network = await docker._json(
+    network = await docker.transport.json(
         "POST", "/networks/create", json={"Name": network_name, "Labels": tagged}
     )
     try:
@@ -431,7 +431,7 @@ async def test_every_keyword_appears_in_inspect_data(
     finally:
         for container in [*created, linked]:
             await container.remove(force=True)
-        await docker._call("DELETE", f"/networks/{network['Id']}")
+        await docker.transport.call("DELETE", f"/networks/{network['Id']}")
     raw = await docker.containers.create(
         test_image,
         config={"Domainname": "raw.test"},

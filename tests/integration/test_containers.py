@@ -197,7 +197,7 @@ async def test_rename_update_top_diff_resize(docker: Docker, make: Make) -> None
 
 
 async def test_port_lookup(docker: Docker, make: Make, labels: dict[str, str]) -> None:
-    network = await docker._json(
+    network = await docker.transport.json(
         "POST",
         "/networks/create",
         json={"Name": f"aiodock-ports-{uuid.uuid4().hex[:8]}", "Labels": labels},
@@ -222,7 +222,7 @@ async def test_port_lookup(docker: Docker, make: Make, labels: dict[str, str]) -
     finally:
         for c in await docker.containers.list(all=True, filters={"network": network["Id"]}):
             await c.remove(force=True)
-        await docker._call("DELETE", f"/networks/{network['Id']}")
+        await docker.transport.call("DELETE", f"/networks/{network['Id']}")
 
 
 async def test_archive_round_trip_is_byte_exact(make: Make) -> None:
@@ -281,12 +281,12 @@ async def test_commit_makes_an_image(docker: Docker, make: Make) -> None:
     assert isinstance(image, Image)
     image_id = image.id
     try:
-        details = await docker._json("GET", f"/images/{repository}:v1/json")
+        details = await docker.transport.json("GET", f"/images/{repository}:v1/json")
         assert details["Id"] == image_id
         assert details["Comment"] == "a test" and details["Author"] == "aiodock"
         assert "COMMITTED=1" in details["Config"]["Env"]
     finally:
-        await docker._call("DELETE", f"/images/{image_id}", params={"force": True})
+        await docker.transport.call("DELETE", f"/images/{image_id}", params={"force": True})
 
 
 async def test_prune_removes_only_matching_stopped_containers(docker: Docker, make: Make) -> None:
@@ -307,7 +307,7 @@ async def test_remove_with_volumes(docker: Docker, make: Make) -> None:
     volume = container.attrs["Mounts"][0]["Name"]
     await container.remove(volumes=True)
     with pytest.raises(NotFound):
-        await docker._json("GET", f"/volumes/{volume}")
+        await docker.transport.json("GET", f"/volumes/{volume}")
 
 
 async def test_stats_stream_and_single(make: Make) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from aiodock import Docker
-from aiodock.connection import load_context
+from aiodock.transport.address import load_context
 
 from ..conftest import unavailable
 

@@ -11,11 +11,11 @@ from contextlib import suppress
 from datetime import datetime, timezone
 from typing import Any
 
-import aiohttp
 import pytest
 
 from aiodock import Docker, DockerConnectionError, DockerError, Event, InvalidArgument
 from aiodock.events import EventStream
+from aiodock.transport.core import PooledResponse
 
 from ..conftest import open_fds
 
@@ -28,7 +28,7 @@ async def make_container(
     made: list[str] = []
 
     async def make(**extra_labels: str) -> str:
-        created = await docker._json(
+        created = await docker.transport.json(
             "POST",
             "/containers/create",
             json={"Image": test_image, "Cmd": ["true"], "Labels": {**labels, **extra_labels}},
@@ -39,7 +39,7 @@ async def make_container(
     yield make
     for ident in made:
         with suppress(DockerError):
-            await docker._call("DELETE", f"/containers/{ident}", params={"force": True})
+            await docker.transport.call("DELETE", f"/containers/{ident}", params={"force": True})
 
 
 async def _until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -72,7 +72,7 @@ async def test_typed_events_of_a_container(
     mark = uuid.uuid4().hex
     since = time.time()
     ident = await make_container(**{"adk.mark": mark})
-    await docker._call("DELETE", f"/containers/{ident}")
+    await docker.transport.call("DELETE", f"/containers/{ident}")
     seen: list[Event] = []
     async with docker.events(
         since=since, until=time.time() + 0.5, filters={"label": f"adk.mark={mark}"}
@@ -108,8 +108,8 @@ async def test_filtered_watcher_sees_only_matching_events(
             f"adk-ev-{mark[:10]}", labels={**labels, "adk.mark": mark}
         )
         await network.remove()
-        await docker._call("DELETE", f"/containers/{unwanted}")
-        await docker._call("DELETE", f"/containers/{wanted}")
+        await docker.transport.call("DELETE", f"/containers/{unwanted}")
+        await docker.transport.call("DELETE", f"/containers/{wanted}")
         await _until(lambda: any(e.action == "destroy" for e in seen))
     finally:
         await _stop(task)
@@ -144,8 +144,10 @@ async def test_reconnect_after_dropped_connection_delivers_each_event_once(
         before = [await make_container(**{"adk.mark": mark}) for _ in range(3)]
         await _until(lambda: len(seen) == 3)
         resp = stream._resp
-        assert isinstance(resp, aiohttp.ClientResponse) and resp.connection is not None
-        transport = resp.connection.transport
+        assert isinstance(resp, PooledResponse)
+        pooled = resp._resp  # the aiohttp answer under it
+        assert pooled.connection is not None
+        transport = pooled.connection.transport
         assert transport is not None
         transport.abort()  # the connection drops under the watcher
         # Created while the watcher notices the drop and reconnects: replayed from `since`.

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.daemon_restart
 
 
 async def _create(docker: Docker, image: str, labels: dict[str, str]) -> str:
-    created = await docker._json(
+    created = await docker.transport.json(
         "POST", "/containers/create", json={"Image": image, "Cmd": ["true"], "Labels": labels}
     )
     return str(created["Id"])
@@ -93,7 +93,7 @@ async def test_private_daemon_cleans_up_after_itself(test_image: str) -> None:
     async with private_daemon() as daemon, daemon.client() as docker:
         root = daemon.root
         assert daemon.pid is not None
-        images = await docker._json("GET", "/images/json")
+        images = await docker.transport.json("GET", "/images/json")
         assert any(test_image in (image.get("RepoTags") or []) for image in images)
         info = await docker.info()
         assert info["DockerRootDir"] == str(root / "data")

@@ -30,7 +30,7 @@ async def container(
     docker: Docker, labels: dict[str, str], test_image: str
 ) -> AsyncIterator[Container]:
     """A running busybox container (no network) that sleeps until removed."""
-    created = await docker._json(
+    created = await docker.transport.json(
         "POST",
         "/containers/create",
         json={
@@ -42,10 +42,10 @@ async def container(
     )
     cid = created["Id"]
     try:
-        await docker._call("POST", f"/containers/{cid}/start")
+        await docker.transport.call("POST", f"/containers/{cid}/start")
         yield Container(docker, {"Id": cid})
     finally:
-        await docker._call("DELETE", f"/containers/{cid}", params={"force": True})
+        await docker.transport.call("DELETE", f"/containers/{cid}", params={"force": True})
 
 
 async def test_stdin_10mb_every_byte_value_round_trips_through_cat(container: Container) -> None:
@@ -361,6 +361,8 @@ class _TLSForwarder(asyncio.Protocol):
                 plain = self._tls.read(262144)
             except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
                 break
+            if not plain:  # the client's close_notify
+                break
             self._to_daemon(plain)
         self._flush()
 
@@ -379,6 +381,8 @@ class _TLSForwarder(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._daemon is not None:
             self._daemon.close()
+        if self._task is not None:
+            self._task.cancel()  # the client is gone: so is the daemon side
 
     async def _pump_from_daemon(self) -> None:
         reader, writer = await asyncio.open_unix_connection(DAEMON_SOCKET)

@@ -240,7 +240,7 @@ async def test_import_from_bytes_file_and_url(
 async def test_commit_a_container(
     docker: Docker, imported: list[str], labels: dict[str, str]
 ) -> None:
-    created = await docker._json(
+    created = await docker.transport.json(
         "POST",
         "/containers/create",
         json={
@@ -267,7 +267,9 @@ async def test_commit_a_container(
         assert "COMMITTED=yes" in image.attrs["Config"]["Env"]
         assert image.labels["committed"] == "1"
     finally:
-        await docker._call("DELETE", f"/containers/{created['Id']}", params={"force": True})
+        await docker.transport.call(
+            "DELETE", f"/containers/{created['Id']}", params={"force": True}
+        )
     with pytest.raises(InvalidArgument, match="repository"):
         await docker.images.commit("x", tag="only-a-tag")
 

@@ -146,8 +146,10 @@ def sshd_no_forwarding() -> Iterator[SSHServer]:
 
 
 def _tunnel_state(docker: Docker) -> tuple[int | None, Path]:
-    assert docker._tunnel is not None
-    return docker._tunnel.pid, Path(docker._tunnel.socket_path).parent
+    assert docker.transport.dialer.tunnel is not None
+    return docker.transport.dialer.tunnel.pid, Path(
+        docker.transport.dialer.tunnel.socket_path
+    ).parent
 
 
 def _gone(pid: int) -> bool:
@@ -177,7 +179,9 @@ async def test_ping_version_and_clean_close(sshd: SSHServer) -> None:
         # Concurrent requests share the one tunnel.
         results = await asyncio.gather(*(docker.info() for _ in range(5)))
         assert {info["ID"] for info in results} == {results[0]["ID"]}
-        assert docker._tunnel is not None and docker._tunnel.pid == pid
+        assert (
+            docker.transport.dialer.tunnel is not None and docker.transport.dialer.tunnel.pid == pid
+        )
     finally:
         await docker.close()
     assert _gone(pid)
@@ -228,10 +232,13 @@ async def test_unauthorized_key_fails_fast_with_ssh_message(sshd: SSHServer) -> 
         assert time.monotonic() - started < 5
         assert info.value.address == sshd.url
         assert "Permission denied" in str(info.value)
-        assert docker._tunnel is not None and docker._tunnel.pid is None
+        assert (
+            docker.transport.dialer.tunnel is not None
+            and docker.transport.dialer.tunnel.pid is None
+        )
     finally:
         await docker.close()
-    assert not Path(docker._tunnel.socket_path).parent.exists()
+    assert not Path(docker.transport.dialer.tunnel.socket_path).parent.exists()
 
 
 async def test_unreachable_port_fails_fast(sshd: SSHServer) -> None:
@@ -260,9 +267,9 @@ async def test_tunnel_restarts_after_ssh_dies(sshd: SSHServer) -> None:
         first, _ = _tunnel_state(docker)
         assert first is not None
         os.kill(first, signal.SIGKILL)
-        assert docker._tunnel is not None
+        assert docker.transport.dialer.tunnel is not None
         for _ in range(200):  # until the event loop has seen ssh exit
-            if docker._tunnel.pid is None:
+            if docker.transport.dialer.tunnel.pid is None:
                 break
             await asyncio.sleep(0.01)
         assert await docker.ping()
@@ -296,7 +303,10 @@ async def test_silent_server_times_out_within_connect_timeout() -> None:
             with pytest.raises(DockerTimeoutError, match="did not open a tunnel"):
                 await docker.ping()
             assert time.monotonic() - started < 4
-            assert docker._tunnel is not None and docker._tunnel.pid is None
+            assert (
+                docker.transport.dialer.tunnel is not None
+                and docker.transport.dialer.tunnel.pid is None
+            )
             # Requests waiting on one attempt share its failure: one timeout, not one each.
             started = time.monotonic()
             results = await asyncio.gather(
@@ -312,18 +322,18 @@ async def test_cancelling_the_first_request_stops_ssh() -> None:
         silent.listen()
         url = f"ssh://nobody@127.0.0.1:{silent.getsockname()[1]}"
         async with Docker(url, ssh_options=["-F", "/dev/null"], connect_timeout=30) as docker:
-            assert docker._tunnel is not None
+            assert docker.transport.dialer.tunnel is not None
             task = asyncio.create_task(docker.ping())
             for _ in range(500):  # until ssh runs
-                if docker._tunnel.pid is not None:
+                if docker.transport.dialer.tunnel.pid is not None:
                     break
                 await asyncio.sleep(0.01)
-            pid = docker._tunnel.pid
+            pid = docker.transport.dialer.tunnel.pid
             assert pid is not None
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-            assert docker._tunnel.pid is None
+            assert docker.transport.dialer.tunnel.pid is None
             assert _gone(pid)
 
 
@@ -347,10 +357,12 @@ async def test_dial_stdio_where_forwarding_is_refused(
         # Requests in parallel: each pooled connection is an ssh of its own.
         infos = await asyncio.gather(*(docker.info() for _ in range(4)))
         assert len({info["ID"] for info in infos}) == 1
-        assert docker._tunnel is not None and docker._tunnel.relay_pids
+        assert (
+            docker.transport.dialer.tunnel is not None and docker.transport.dialer.tunnel.relay_pids
+        )
         await exec_through(docker, labels, test_image)  # each exec over an ssh of its own
-        relays = docker._tunnel.relay_pids
-        directory = Path(docker._tunnel.socket_path).parent
+        relays = docker.transport.dialer.tunnel.relay_pids
+        directory = Path(docker.transport.dialer.tunnel.socket_path).parent
     # Closing ends every relayed ssh and removes the private directory.
     assert all(_gone(pid) for pid in relays)
     assert not directory.exists()

@@ -39,7 +39,7 @@ async def _remove_services(docker: Docker) -> None:
 
 async def _swarm_containers(docker: Docker, service_id: str | None = None) -> list[Any]:
     label = "com.docker.swarm.service.id" + (f"={service_id}" if service_id else "")
-    result: list[Any] = await docker._json(
+    result: list[Any] = await docker.transport.json(
         "GET",
         "/containers/json",
         params={"all": True, "filters": f'{{"label":["{label}"]}}'},

@@ -32,8 +32,7 @@ async def test_version_negotiated_once_under_concurrency() -> None:
 
 async def test_pinned_api_version_is_used() -> None:
     async with Docker(api_version="1.40") as docker:
-        url = await docker.url("/info")
-        assert url.path == "/v1.40/info"
+        assert await docker.transport.request_target("/info") == "/v1.40/info"
         assert (await docker.info())["ID"]
 
 
@@ -54,7 +53,7 @@ async def test_refused_tcp_connection() -> None:
 
 async def test_daemon_error_maps_to_not_found_with_message(docker: Docker) -> None:
     with pytest.raises(NotFound) as info:
-        await docker._json("GET", "/containers/aiodock-no-such-container/json")
+        await docker.transport.json("GET", "/containers/aiodock-no-such-container/json")
     assert isinstance(info.value, ContainerNotFound)
     assert info.value.status == 404
     assert "aiodock-no-such-container" in info.value.message
@@ -64,12 +63,12 @@ async def test_events_between_two_times(
     docker: Docker, labels: dict[str, str], test_image: str
 ) -> None:
     since = time.time() - 1
-    created = await docker._json(
+    created = await docker.transport.json(
         "POST",
         "/containers/create",
         json={"Image": test_image, "Cmd": ["true"], "Labels": labels},
     )
-    await docker._call("DELETE", f"/containers/{created['Id']}", params={"force": True})
+    await docker.transport.call("DELETE", f"/containers/{created['Id']}", params={"force": True})
     seen: list[Event] = []
     async with docker.events(
         since=since, until=time.time() + 1, filters={"container": created["Id"]}
@@ -91,11 +90,9 @@ async def test_events_filter_validated_locally(docker: Docker) -> None:
 async def test_client_left_open_warns(daemon: None) -> None:
     client = Docker()
     await client.ping()
-    session = client.session
     with pytest.warns(ResourceWarning, match="unclosed <Docker"):
         client.__del__()
-    await session.close()
-    client._closed = True
+    await client.close()
 
 
 async def test_closed_client_refuses_requests() -> None:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from aiodock.buildkit import decode_status, decode_trace
+from aiodock.build.buildkit import decode_status, decode_trace
 from aiodock.errors import StreamDecodeError
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from aiodock import Docker
-from aiodock.connection import SSHTarget, TLSConfig, parse_address
 from aiodock.errors import DockerConnectionError, InvalidArgument
-from aiodock.ssh import SSHTunnel
+from aiodock.transport.address import SSHTarget, TLSConfig, parse_address
+from aiodock.transport.ssh import SSHTunnel
 
 
 def test_default_is_the_unix_socket() -> None:
@@ -162,10 +162,10 @@ def test_ssh_command_line() -> None:
 
 def test_ssh_client_uses_the_tunnel_socket() -> None:
     docker = Docker("ssh://me@host:2200", ssh_options=["-i", "key"])
-    assert docker._tunnel is not None
-    assert docker.address.unix_path == docker._tunnel.socket_path
+    assert docker.transport.dialer.tunnel is not None
+    assert docker.transport.dialer.unix_path == docker.transport.dialer.tunnel.socket_path
     assert docker.address.display == "ssh://me@host:2200"
-    assert not Path(docker._tunnel.socket_path).parent.exists()  # made on first use
+    assert not Path(docker.transport.dialer.tunnel.socket_path).parent.exists()  # made on first use
 
 
 @pytest.mark.parametrize("options", ["-i key", [b"-i"], ["-i", 3]])

@@ -48,8 +48,9 @@ def test_environment_and_labels_take_dicts_and_lists() -> None:
     assert body(labels=["a", "b"])["Labels"] == {"a": "", "b": ""}
     with pytest.raises(InvalidArgument, match="environment"):
         body(environment={"A=B": "1"})
+    assert body(labels={"a": 1})["Labels"] == {"a": "1"}  # the string-map rule: numbers
     with pytest.raises(InvalidArgument, match="labels"):
-        body(labels={"a": 1})
+        body(labels={"a": True})
 
 
 @pytest.mark.parametrize(
@@ -245,7 +246,7 @@ def test_resources_and_typed_helpers() -> None:
         ("cap_add", [1]),
         ("ulimits", [{"name": "nofile"}]),
         ("devices", ["/dev/x:/dev/y:rwx"]),
-        ("log_config", {"type": "json-file", "config": {"max-size": 1}}),
+        ("log_config", {"type": "json-file", "config": {"max-size": None}}),
         ("extra_hosts", ["nohost"]),
         ("stop_signal", "not a signal"),
         ("mem_swappiness", 101),

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 
 from aiodock import Docker
-from aiodock.connection import (
+from aiodock.errors import InvalidArgument
+from aiodock.transport.address import (
     SSHTarget,
     current_context_name,
     docker_config_dir,
     load_context,
     parse_address,
 )
-from aiodock.errors import InvalidArgument
 
 
 def write_context(

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from aiodock.build import CHUNK_SIZE, dockerfile_context, prepare_context, tar_chunks
-from aiodock.dockerignore import PatternMatcher, clean_path, parse_dockerignore
+from aiodock.build.context import CHUNK_SIZE, dockerfile_context, prepare_context, tar_chunks
+from aiodock.build.dockerignore import PatternMatcher, clean_path, parse_dockerignore
 from aiodock.errors import InvalidArgument
 
 # (patterns, path, excluded?)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from aiodock import EngineInfo, NotSupported
-from aiodock.hijack import hijack
 from aiodock.networks import Network
 from tests.unit.fake_engine import Start, fake_engine
 
@@ -73,7 +72,7 @@ async def test_podman_lacks_are_refused_before_the_request(
         ("has no swarm mode", docker.configs.list()),
         ("has no Docker plugins", docker.plugins.list()),
         ("has no build-cache prune", docker.images.prune_builds()),
-        ("has no BuildKit build sessions", hijack(docker, "POST", "/session")),
+        ("has no BuildKit build sessions", docker.transport.upgrade("POST", "/session")),
     ]
     for message, call in cases:
         with pytest.raises(NotSupported, match=rf"^Podman 4\.3\.1 {message}"):

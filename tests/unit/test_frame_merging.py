@@ -81,13 +81,12 @@ def test_held_frame_completed_without_copying_the_chunk() -> None:
 
 
 class FakeResponse:
-    """Just the shape FrameStream reads: ``content.readany()``, ``release()``, ``close()``."""
+    """Just the shape FrameStream reads: ``read_chunk()``, ``release()``, ``close()``."""
 
     def __init__(self, chunks: list[bytes]) -> None:
         self._chunks = iter(chunks)
-        self.content = self
 
-    async def readany(self) -> bytes:
+    async def read_chunk(self) -> bytes:
         return next(self._chunks, b"")
 
     def release(self) -> None:
@@ -134,9 +133,13 @@ async def test_a_long_line_split_over_many_chunks() -> None:
 
 
 class PassErrors:
-    """The one client method a stream needs when it fails."""
+    """The one transport method a stream needs when it fails."""
 
-    def translate_error(self, exc: BaseException, what: str) -> BaseException:
+    @property
+    def transport(self) -> PassErrors:
+        return self
+
+    def map_error(self, exc: BaseException, what: str) -> BaseException:
         return exc
 
 

@@ -38,7 +38,7 @@ def test_container_spec_like_docker_py() -> None:
         privileges=types.Privileges(selinux_disable=True),
         cap_add=["NET_ADMIN"],
     )
-    assert spec.to_dict() == {
+    assert spec.to_api() == {
         "Image": "busybox",
         "Command": ["sh", "-c", "echo hi"],
         "Args": ["x"],
@@ -68,28 +68,29 @@ def test_container_spec_like_docker_py() -> None:
         "Privileges": {"SELinuxContext": {"Disable": True}},
         "CapabilityAdd": ["NET_ADMIN"],
     }
-    assert spec.to_api() == spec.to_dict()
+    with pytest.warns(DeprecationWarning, match=r"to_dict\(\) is deprecated: use to_api\(\)"):
+        assert spec.to_dict() == spec.to_api()
     with pytest.raises(InvalidArgument, match="mounts"):
-        types.ContainerSpec("busybox", mounts=["nocolon"]).to_dict()
+        types.ContainerSpec("busybox", mounts=["nocolon"]).to_api()
     with pytest.raises(InvalidArgument, match="image"):
-        types.ContainerSpec("").to_dict()
+        types.ContainerSpec("").to_api()
 
 
 def test_container_helpers_of_the_containers_module_are_accepted() -> None:
     mount = types.Mount("/data", "vol")
     spec = types.ContainerSpec("busybox", mounts=[mount], healthcheck={"Test": ["NONE"]})
-    body = spec.to_dict()
+    body = spec.to_api()
     assert body["Mounts"] == [mount.to_api()]
     assert body["HealthCheck"] == {"Test": ["NONE"]}
 
 
 def test_service_modes() -> None:
-    assert types.ServiceMode("replicated", replicas=2).to_dict() == {"Replicated": {"Replicas": 2}}
-    assert types.ServiceMode("global").to_dict() == {"Global": {}}
-    assert types.ServiceMode("global-job").to_dict() == {"GlobalJob": {}}
+    assert types.ServiceMode("replicated", replicas=2).to_api() == {"Replicated": {"Replicas": 2}}
+    assert types.ServiceMode("global").to_api() == {"Global": {}}
+    assert types.ServiceMode("global-job").to_api() == {"GlobalJob": {}}
     job = types.ServiceMode("replicated-job", replicas=5, concurrency=2)
-    assert job.to_dict() == {"ReplicatedJob": {"MaxConcurrent": 2, "TotalCompletions": 5}}
-    assert types.ServiceMode.from_dict(job.to_dict()) == job
+    assert job.to_api() == {"ReplicatedJob": {"MaxConcurrent": 2, "TotalCompletions": 5}}
+    assert types.ServiceMode.from_dict(job.to_api()) == job
     assert types.ServiceMode.from_dict({"Global": {}}).mode == "global"
     with pytest.raises(InvalidArgument, match="replicas"):
         types.ServiceMode("global", replicas=2)
@@ -117,7 +118,7 @@ def test_full_service_spec() -> None:
         networks=["backend", types.NetworkAttachmentConfig("front", aliases=["web"])],
         endpoint_spec=types.EndpointSpec(ports={8080: 80, 53: (53, "udp", "host")}),
     )
-    body = spec.to_dict()
+    body = spec.to_api()
     template = body["TaskTemplate"]
     assert template["Resources"] == {
         "Limits": {"NanoCPUs": 500_000_000, "MemoryBytes": 64 << 20, "Pids": 10}
@@ -147,11 +148,11 @@ def test_full_service_spec() -> None:
         ]
     }
     with pytest.raises(InvalidArgument, match="failure_action"):
-        types.RollbackConfig(failure_action="rollback").to_dict()
+        types.RollbackConfig(failure_action="rollback").to_api()
     with pytest.raises(InvalidArgument, match="max_failure_ratio"):
-        types.UpdateConfig(max_failure_ratio=2).to_dict()
+        types.UpdateConfig(max_failure_ratio=2).to_api()
     with pytest.raises(InvalidArgument, match="condition"):
-        types.ServiceRestartPolicy("sometimes").to_dict()
+        types.ServiceRestartPolicy("sometimes").to_api()
 
 
 def test_placement_and_generic_resources() -> None:
@@ -161,14 +162,14 @@ def test_placement_and_generic_resources() -> None:
         platforms=[("x86_64", "linux")],
         maxreplicas=2,
     )
-    assert placement.to_dict() == {
+    assert placement.to_api() == {
         "Constraints": ["node.labels.zone==a"],
         "Preferences": [{"Spread": {"SpreadDescriptor": "node.labels.rack"}}],
         "Platforms": [{"Architecture": "x86_64", "OS": "linux"}],
         "MaxReplicas": 2,
     }
     resources = types.Resources(generic_resources={"gpu": 2, "ssd": "UUID1"})
-    assert resources.to_dict()["Reservations"]["GenericResources"] == [
+    assert resources.to_api()["Reservations"]["GenericResources"] == [
         {"DiscreteResourceSpec": {"Kind": "gpu", "Value": 2}},
         {"NamedResourceSpec": {"Kind": "ssd", "Value": "UUID1"}},
     ]
@@ -264,7 +265,7 @@ def test_update_keywords_change_only_what_they_name() -> None:
 
 def test_swarm_spec_merges_over_the_current_one() -> None:
     spec = types.SwarmSpec(task_history_retention_limit=3, autolock_managers=True)
-    assert spec.to_dict() == {
+    assert spec.to_api() == {
         "Orchestration": {"TaskHistoryRetentionLimit": 3},
         "EncryptionConfig": {"AutoLockManagers": True},
     }

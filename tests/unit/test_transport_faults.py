@@ -8,13 +8,12 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from aiodock import Docker, DockerConnectionError, DockerError, DockerTimeoutError
 from aiodock.errors import ContainerNotFound, StreamDecodeError
-from aiodock.hijack import PlainResponse, open_plain
 from aiodock.streams import FrameStream
+from aiodock.transport import ByteSource
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -214,8 +213,8 @@ async def test_stream_closed_on_break_releases_the_connection(
 
 
 def logs_stream(docker: Docker) -> FrameStream:
-    async def opener() -> aiohttp.ClientResponse:
-        return await docker._request("GET", "/containers/x/logs", stream=True)
+    async def opener() -> ByteSource:
+        return await docker.transport.request("GET", "/containers/x/logs", stream=True)
 
     return FrameStream(docker, opener, tty=False, what="GET /containers/x/logs")
 
@@ -280,7 +279,7 @@ async def test_plain_request_error_status_is_typed(
 
 
 def plain_logs_stream(docker: Docker) -> FrameStream:
-    async def opener() -> PlainResponse:
-        return await open_plain(docker, "GET", "/containers/x/logs")
+    async def opener() -> ByteSource:
+        return await docker.transport.open_body("GET", "/containers/x/logs")
 
     return FrameStream(docker, opener, tty=False, what="GET /containers/x/logs")

@@ -1,5 +1,5 @@
-"""Where the daemon is and how to reach it: DOCKER_HOST, docker CLI contexts, TLS settings,
-connectors."""
+"""Where the daemon is: DOCKER_HOST, docker CLI contexts, TLS settings, parsed into an
+:class:`Address` (how to dial it is :mod:`aiodock.transport.dial`'s business)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from yarl import URL
 
-from .errors import InvalidArgument
+from ..errors import InvalidArgument
 
 DEFAULT_UNIX_SOCKET = "/var/run/docker.sock"
 DEFAULT_URL = f"unix://{DEFAULT_UNIX_SOCKET}"
@@ -46,15 +45,9 @@ class TLSConfig:
 
     def ssl_context(self) -> ssl.SSLContext:
         """An SSL context built from these settings."""
-        ctx = ssl.create_default_context(
-            cafile=os.fspath(self.ca_cert) if self.ca_cert is not None else None
-        )
-        if not self.verify:
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-        if self.client_cert is not None and self.client_key is not None:
-            ctx.load_cert_chain(os.fspath(self.client_cert), os.fspath(self.client_key))
-        return ctx
+        from .dial import ssl_context
+
+        return ssl_context(self)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TLSConfig | None:
@@ -116,13 +109,6 @@ class Address:
     ssl: ssl.SSLContext | None = None
     ssh: SSHTarget | None = None
     context: str | None = None
-
-    def connector(self, limit: int) -> aiohttp.BaseConnector:
-        if self.unix_path is not None:
-            return aiohttp.UnixConnector(path=self.unix_path, limit=limit)
-        if self.ssh is not None:
-            raise InvalidArgument(f"{self.display}: an ssh address needs its tunnel's socket")
-        return aiohttp.TCPConnector(limit=limit, ssl=self.ssl if self.ssl is not None else False)
 
 
 # --- docker CLI contexts -------------------------------------------------------------------

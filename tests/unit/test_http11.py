@@ -1,4 +1,5 @@
-"""Pure parts of exec and attach: the upgrade request, the response head, argument checks."""
+"""The sans-IO HTTP/1.1 of connections of our own (request heads, response heads, bodies,
+upgrades, error bodies), and the pure argument checks of exec."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ import pytest
 
 from aiodock.errors import DockerError, InvalidArgument
 from aiodock.exec import ExecManager, format_command, format_environment
-from aiodock.hijack import _dechunk, build_request, find_head_end, parse_response_head
+from aiodock.transport.http11 import (
+    BodyDecoder,
+    HeadParser,
+    IncompleteBody,
+    build_request,
+    error_message,
+    find_head_end,
+    parse_response_head,
+)
 
 
 def test_parse_upgraded_head() -> None:
@@ -79,10 +88,76 @@ def test_build_request_refuses_header_injection() -> None:
         build_request("POST", "/x", host="h", headers={"X-A": "1\r\nEvil: 1"})
 
 
-def test_dechunk() -> None:
-    assert _dechunk(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n") == b"hello world"
-    assert _dechunk(b"5\r\nhel") is None
-    assert _dechunk(b"5\r\nhello\r\n") is None
+def _body(head: bytes, method: str = "GET") -> BodyDecoder:
+    return BodyDecoder(parse_response_head(head), method=method)
+
+
+def test_chunked_body_ends_at_its_last_chunk_and_refuses_a_cut() -> None:
+    decoder = _body(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    first = decoder.feed(b"5\r\nhello\r\n6\r\n wor")
+    assert not decoder.done
+    assert first + decoder.feed(b"ld\r\n0\r\n\r\n") == b"hello world"
+    assert decoder.done
+    cut = _body(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    assert cut.feed(b"5\r\nhello\r\n") == b"hello"
+    with pytest.raises(IncompleteBody):
+        cut.feed_eof()
+
+
+def test_sized_body_stops_at_its_length() -> None:
+    decoder = _body(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+    assert decoder.feed(b"hel") == b"hel"
+    assert decoder.feed(b"loEXTRA") == b"lo"
+    assert decoder.done and decoder.feed(b"more") == b""
+    short = _body(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+    short.feed(b"hel")
+    with pytest.raises(IncompleteBody):
+        short.feed_eof()
+
+
+def test_body_until_close_and_bodiless_answers() -> None:
+    until_close = _body(b"HTTP/1.1 200 OK\r\n\r\n")
+    assert until_close.feed(b"abc") == b"abc"
+    until_close.feed_eof()
+    assert until_close.done
+    assert _body(b"HTTP/1.1 204 No Content\r\n\r\n").done
+    assert _body(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", method="HEAD").done
+
+
+def test_head_parser_hands_over_what_follows_an_upgrade() -> None:
+    parser = HeadParser()
+    assert parser.feed(b"HTTP/1.1 101 UPGRADED\r\nUpgrade: tcp\r\n") is None
+    head = parser.feed(b"\r\n\x01\x00\x00\x00\x00\x00\x00\x02hi")
+    assert head is not None and head.status == 101 and head.headers["upgrade"] == "tcp"
+    assert parser.trailing == b"\x01\x00\x00\x00\x00\x00\x00\x02hi"
+    with pytest.raises(DockerError):
+        parser.feed(b"more")
+
+
+def test_head_parser_refuses_an_endless_head() -> None:
+    parser = HeadParser()
+    parser.feed(b"HTTP/1.1 200 OK\r\n")
+    with pytest.raises(DockerError, match="too long"):
+        for _ in range(2000):
+            parser.feed(b"X-Filler: " + b"x" * 64 + b"\r\n")
+
+
+def test_error_message_prefers_the_daemon_json_message() -> None:
+    body = b'{"message": "No such container: x"}'
+    assert error_message(body, "Not Found") == (
+        "No such container: x",
+        {"message": "No such container: x"},
+    )
+    assert error_message(b"plain words\n", "Bad") == ("plain words", None)
+    assert error_message(b"", "Bad Request") == ("Bad Request", None)
+    assert error_message(b"{not json", "Oops") == ("{not json", None)
+
+
+def test_plain_request_asks_to_close() -> None:
+    request = build_request("GET", "/_ping", host="localhost", headers={}, upgrade=False)
+    assert request == (
+        b"GET /_ping HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
 
 
 def test_format_command() -> None:

@@ -30,9 +30,10 @@ import tempfile
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
 
-from .connection import DEFAULT_UNIX_SOCKET, SSHTarget
-from .errors import DockerConnectionError, DockerTimeoutError, InvalidArgument
-from .utils import timeout_after
+from ..errors import DockerConnectionError, DockerTimeoutError, InvalidArgument
+from ..utils import timeout_after
+from .address import DEFAULT_UNIX_SOCKET, SSHTarget
+from .dial import probe_unix, serve_unix
 
 __all__ = ["SSH_MODES", "SSHTunnel"]
 
@@ -48,8 +49,6 @@ STDERR_TAIL = 2000
 """How much of ssh's error output an exception carries (the end of it)."""
 
 _NOTICE = "Warning: Permanently added"
-
-_PING = b"GET /_ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
 
 
 class SSHTunnel:
@@ -200,7 +199,7 @@ class SSHTunnel:
         through a first relayed connection."""
         os.close(self._prepare())
         self._dial_timeout = timeout
-        self._server = await asyncio.start_unix_server(self._relay, path=self.socket_path)
+        self._server = await serve_unix(self._relay, self.socket_path)
         await self._until_ready(self._dial_probe(), timeout)
 
     async def _dial_probe(self) -> None:
@@ -360,19 +359,9 @@ class SSHTunnel:
         """``True`` when the daemon answers ``/_ping`` through the tunnel, ``False`` when
         the connection closes without an answer, ``None`` while ssh is not listening."""
         try:
-            reader, writer = await asyncio.open_unix_connection(self.socket_path)
-        except (FileNotFoundError, ConnectionRefusedError):
-            return None
-        try:
-            writer.write(_PING)
-            status_line = await reader.readline()
+            return await probe_unix(self.socket_path)
         except ConnectionError:
-            status_line = b""
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
-        return status_line.startswith(b"HTTP/")
+            return False
 
     def _stderr_note(self) -> str:
         try:

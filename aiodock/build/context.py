@@ -5,7 +5,7 @@ blocking work) and handed to the request body a chunk at a time, so memory stays
 by the chunk size whatever the size of the context.
 
 What is sent follows the docker CLI: ``.dockerignore`` patterns decide (see
-:mod:`aiodock.dockerignore`), the Dockerfile and ``.dockerignore`` are sent even when a
+:mod:`aiodock.build.dockerignore`), the Dockerfile and ``.dockerignore`` are sent even when a
 pattern excludes them, owners are root, and a Dockerfile outside the context travels in
 the tar under a generated name.
 """
@@ -23,8 +23,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Final
 
+from ..errors import InvalidArgument
 from .dockerignore import PatternMatcher, read_dockerignore
-from .errors import InvalidArgument
 
 __all__ = [
     "CHUNK_SIZE",

@@ -1,0 +1,491 @@
+"""Connections of our own: one request each, then the raw stream (exec, attach and build
+sessions after ``101 UPGRADED``) or the body of a plain answer (logs).
+
+aiohttp has no public way to take over an upgraded connection, and its per-chunk work
+costs more than the bytes are worth when the daemon sends one HTTP chunk per log line, so
+these connections are dialled by :class:`~aiodock.transport.dial.Dialer` and driven here:
+:class:`StreamProtocol` buffers what arrives (with flow control both ways and the read
+pacing described at ``COALESCE_PAUSE``), :mod:`aiodock.transport.http11` parses the head
+and de-frames bodies. Half-closing the write side is how stdin EOF is signalled.
+
+TLS is done with :class:`ssl.MemoryBIO` over a plain TCP transport, because asyncio's TLS
+transport cannot half-close (``write_eof`` raises ``NotImplementedError``). The
+half-close then ends the TCP write side under the TLS session, as the docker CLI does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections import deque
+from collections.abc import Callable
+
+from multidict import CIMultiDict
+
+from ..errors import DockerError
+from ..utils import timeout_after
+from . import http11
+from .http11 import ResponseHead
+
+__all__ = ["Connection", "ConnectionBody", "ErrorMapper", "StreamProtocol", "TLSSession"]
+
+ErrorMapper = Callable[[BaseException, str], BaseException]
+"""Turns a transport-level exception into aiodock's (``(exc, what) -> error``)."""
+
+READ_HIGH_WATER = 4 * 1024 * 1024
+READ_LOW_WATER = 1024 * 1024
+
+READ_SIZE = 256 * 1024
+"""Largest read from the socket."""
+
+BACK_TO_BACK = 0.001
+COALESCE_AFTER = 4
+COALESCE_BELOW = 64 * 1024
+COALESCE_PAUSE = 0.0005
+"""When reads keep coming back to back (within ``BACK_TO_BACK`` seconds of the previous
+one) and each brings less than ``COALESCE_BELOW`` bytes, the daemon is streaming many
+small writes (a frame per log line, or per short pipe read): one wake-up each costs more
+than the bytes are worth. Reading then pauses ``COALESCE_PAUSE`` seconds (in practice the
+event loop's 1 ms resolution) between reads so that each read takes what accumulated: a
+fraction of the wake-ups for the same bytes, at most that much added latency, and only
+while output streams. A read of ``COALESCE_BELOW`` or more means the daemon writes that
+much per pause: a longer wait would let its socket buffer (about 200 KiB) fill and stall
+it, so reading goes on without pausing. Measured on 200 MiB of exec output (12 interleaved
+runs each): pausing below 128 KiB cost 1-7% of wall time against the raw socket; below
+64 KiB gave the raw socket's wall time or better at the same CPU, below 32 KiB about 10%
+more CPU."""
+
+
+class TLSSession:
+    """A client TLS session over memory buffers, driven by :class:`StreamProtocol`."""
+
+    __slots__ = ("handshaken", "incoming", "outgoing", "sslobj")
+
+    def __init__(self, context: ssl.SSLContext, server_hostname: str | None) -> None:
+        self.incoming = ssl.MemoryBIO()
+        self.outgoing = ssl.MemoryBIO()
+        self.sslobj = context.wrap_bio(
+            self.incoming, self.outgoing, server_side=False, server_hostname=server_hostname
+        )
+        self.handshaken = False
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    """Mark a failure as seen (it is raised where it matters, or never needed)."""
+    if not future.cancelled():
+        future.exception()
+
+
+class StreamProtocol(asyncio.BufferedProtocol):
+    """Buffers the response head, then whole chunks of the raw stream; flow control both
+    ways. Nothing here parses frames: that is the decoders' job."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, tls: TLSSession | None) -> None:
+        self._loop = loop
+        self._tls = tls
+        self.transport: asyncio.Transport | None = None
+        self._head_parser = http11.HeadParser()
+        self.head: ResponseHead | None = None
+        self._ready: asyncio.Future[None] = loop.create_future()
+        self._ready.add_done_callback(_retrieve)
+        self.chunks: deque[bytes] = deque()
+        self.buffered = 0
+        self.eof = False
+        self.error: BaseException | None = None
+        self.lost = False
+        self._read_waiter: asyncio.Future[None] | None = None
+        self.reading_paused = False  # by flow control: the reader is behind
+        self.coalescing = False  # paused briefly to gather small writes
+        self.coalesce = True
+        self._last_read = -1.0
+        self._streak = 0
+        self._write_paused = False
+        self._drain_waiters: deque[asyncio.Future[None]] = deque()
+        self._pending_request: bytes | None = None
+        # The transport reads straight into this buffer (``recv_into``): no allocation of
+        # a maximum-size bytes object per read, which dominates when chunks are small.
+        self._read_buffer = bytearray(READ_SIZE)
+        self._read_view = memoryview(self._read_buffer)
+
+    # --- transport callbacks ------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        if self._tls is not None:
+            self._tls_handshake()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._read_view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        if self.coalesce:
+            self._pace(nbytes)
+        tls = self._tls
+        if tls is None:
+            self._plain_received(bytes(self._read_view[:nbytes]))
+            return
+        tls.incoming.write(self._read_view[:nbytes])
+        if not tls.handshaken:
+            self._tls_handshake()
+            if not tls.handshaken:
+                return
+        self._tls_read()
+
+    def _pace(self, nbytes: int) -> None:
+        """Pause reading briefly while small reads stream back to back (see
+        ``COALESCE_PAUSE``)."""
+        now = self._loop.time()
+        if now - self._last_read < BACK_TO_BACK:
+            self._streak += 1
+        else:
+            self._streak = 0
+        self._last_read = now
+        transport = self.transport
+        if (
+            self._streak >= COALESCE_AFTER
+            and nbytes < COALESCE_BELOW
+            and not self.coalescing
+            and transport is not None
+            and not transport.is_closing()
+        ):
+            self.coalescing = True
+            if not self.reading_paused:
+                transport.pause_reading()
+            self._loop.call_later(COALESCE_PAUSE, self._end_coalescing)
+
+    def _end_coalescing(self) -> None:
+        self.coalescing = False
+        self._last_read = self._loop.time()
+        transport = self.transport
+        if not self.reading_paused and transport is not None and not transport.is_closing():
+            transport.resume_reading()
+
+    def eof_received(self) -> bool:
+        self._set_eof()
+        return True  # keep our write side open until we close it
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        if exc is not None and self.error is None:
+            self.error = exc
+        self._set_eof()
+        while self._drain_waiters:
+            waiter = self._drain_waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        while self._drain_waiters:
+            waiter = self._drain_waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+
+    # --- TLS ----------------------------------------------------------------------------
+
+    def _tls_handshake(self) -> None:
+        assert self._tls is not None
+        tls = self._tls
+        try:
+            tls.sslobj.do_handshake()
+        except ssl.SSLWantReadError:
+            self._tls_flush()
+            return
+        except ssl.SSLError as exc:
+            self._fail(exc)
+            return
+        tls.handshaken = True
+        self._tls_flush()
+        if not self._ready.done() and self.head is None and self._pending_request is not None:
+            request, self._pending_request = self._pending_request, None
+            self.send(request)
+
+    def _tls_read(self) -> None:
+        assert self._tls is not None
+        sslobj = self._tls.sslobj
+        while True:
+            try:
+                chunk = sslobj.read(READ_SIZE)
+            except ssl.SSLWantReadError:
+                break
+            except ssl.SSLZeroReturnError:
+                self._set_eof()
+                break
+            except ssl.SSLError as exc:
+                self._fail(exc)
+                return
+            if not chunk:
+                self._set_eof()
+                break
+            self._plain_received(chunk)
+        self._tls_flush()  # post-handshake messages may need an answer
+
+    def _tls_flush(self) -> None:
+        assert self._tls is not None
+        pending = self._tls.outgoing.read()
+        if pending and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(pending)
+
+    # --- incoming data ------------------------------------------------------------------
+
+    def _plain_received(self, data: bytes) -> None:
+        if self.head is None:
+            parser = self._head_parser
+            try:
+                self.head = parser.feed(data)
+            except DockerError as exc:
+                self._fail(exc)
+                return
+            if self.head is None:
+                return
+            if not self._ready.done():
+                self._ready.set_result(None)
+            data = parser.trailing
+            if not data:
+                return
+        self.chunks.append(data)
+        self.buffered += len(data)
+        if self.buffered > READ_HIGH_WATER and not self.reading_paused:
+            self.reading_paused = True
+            assert self.transport is not None
+            if not self.coalescing:
+                self.transport.pause_reading()
+        self._wake_reader()
+
+    def _set_eof(self) -> None:
+        self.eof = True
+        if not self._ready.done():
+            self._ready.set_exception(
+                self.error
+                if self.error is not None
+                else ConnectionResetError("the daemon closed the connection before answering")
+            )
+        self._wake_reader()
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.error is None:
+            self.error = exc
+        if self.transport is not None:
+            self.transport.abort()
+        self._set_eof()
+
+    def _wake_reader(self) -> None:
+        waiter = self._read_waiter
+        if waiter is not None:
+            self._read_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    # --- used by Connection -----------------------------------------------------
+
+    async def wait_head(self) -> None:
+        await self._ready
+
+    async def wait_data(self) -> None:
+        waiter = self._loop.create_future()
+        self._read_waiter = waiter
+        try:
+            await waiter
+        finally:
+            self._read_waiter = None
+
+    def send(self, data: bytes) -> None:
+        transport = self.transport
+        if self.error is not None:
+            raise self.error
+        if transport is None or transport.is_closing():
+            raise ConnectionResetError("the connection to the daemon is closed")
+        tls = self._tls
+        if tls is None:
+            transport.write(data)
+            return
+        if not tls.handshaken:
+            self._pending_request = (self._pending_request or b"") + data
+            return
+        tls.sslobj.write(data)
+        self._tls_flush()
+
+    async def drain(self) -> None:
+        if self.lost:
+            raise self.error or ConnectionResetError("the connection to the daemon is closed")
+        if not self._write_paused:
+            return
+        waiter = self._loop.create_future()
+        self._drain_waiters.append(waiter)
+        await waiter
+        if self.lost:
+            raise self.error or ConnectionResetError("the connection to the daemon is closed")
+
+
+class Connection:
+    """One connection of our own after the daemon's answer head: :meth:`read_chunk` gives
+    what follows it chunk by chunk (``b""`` at the end), :meth:`write`/:meth:`drain` send,
+    :meth:`write_eof` half-closes. After an upgrade that is the raw stream both ways."""
+
+    def __init__(self, protocol: StreamProtocol, what: str, map_error: ErrorMapper) -> None:
+        self._protocol = protocol
+        self.what = what
+        self._map_error = map_error
+        self._closed = False
+        self._eof_sent = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("half-closed" if self._eof_sent else "open")
+        return f"<Connection {self.what} {state}>"
+
+    @property
+    def head(self) -> ResponseHead:
+        """The daemon's response head."""
+        assert self._protocol.head is not None
+        return self._protocol.head
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def eof_sent(self) -> bool:
+        """Whether the write side was half-closed."""
+        return self._eof_sent
+
+    def broken(self, exc: BaseException) -> BaseException:
+        """The aiodock error for ``exc`` met on this connection."""
+        return self._map_error(exc, self.what)
+
+    async def wait_head(self, timeout: float | None) -> ResponseHead:
+        """Wait for the answer's head (``asyncio.TimeoutError`` after ``timeout``)."""
+        async with timeout_after(timeout):
+            await self._protocol.wait_head()
+        return self.head
+
+    async def read_chunk(self) -> bytes:
+        """The next chunk of the stream as it arrived; ``b""`` once the daemon closed it."""
+        protocol = self._protocol
+        chunks = protocol.chunks
+        if not chunks:
+            while not chunks and not protocol.eof:
+                if self._closed:
+                    return b""
+                await protocol.wait_data()
+            if not chunks:
+                if protocol.error is not None:
+                    raise self.broken(protocol.error)
+                return b""
+        chunk = chunks.popleft()
+        protocol.buffered -= len(chunk)
+        if protocol.reading_paused and protocol.buffered <= READ_LOW_WATER:
+            protocol.reading_paused = False
+            transport = protocol.transport
+            if not protocol.coalescing and transport is not None and not transport.is_closing():
+                transport.resume_reading()
+        return chunk
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Queue bytes for the other end (see :meth:`drain`)."""
+        if self._eof_sent:
+            raise DockerError(f"{self.what}: stdin is already closed")
+        if self._closed:
+            raise self.broken(ConnectionResetError("the connection is closed"))
+        if not data:
+            return
+        try:
+            # a copy of mutable buffers: the transport may keep them until flushed
+            self._protocol.send(data if isinstance(data, bytes) else bytes(data))
+        except (OSError, ssl.SSLError) as exc:
+            raise self.broken(exc) from exc
+
+    async def drain(self) -> None:
+        """Wait until the write buffer is small enough to write more."""
+        try:
+            await self._protocol.drain()
+        except (OSError, ssl.SSLError) as exc:
+            raise self.broken(exc) from exc
+
+    @property
+    def can_write_eof(self) -> bool:
+        transport = self._protocol.transport
+        return transport is not None and transport.can_write_eof()
+
+    async def write_eof(self) -> None:
+        """Flush, then half-close: the daemon sees EOF on stdin, output keeps flowing."""
+        if self._eof_sent or self._closed:
+            return
+        await self.drain()
+        transport = self._protocol.transport
+        if transport is None or transport.is_closing():
+            raise self.broken(ConnectionResetError("the connection is closed"))
+        self._eof_sent = True
+        try:
+            transport.write_eof()
+        except (OSError, RuntimeError) as exc:
+            raise self.broken(exc) from exc
+
+    def close(self) -> None:
+        """Close the socket (safe to call twice, and from ``__del__``)."""
+        if self._closed:
+            return
+        self._closed = True
+        transport = self._protocol.transport
+        if transport is not None:
+            try:
+                transport.abort()
+            except RuntimeError:  # the event loop is already closed
+                pass
+        self._protocol._wake_reader()
+
+    def release(self) -> None:
+        """Same as :meth:`close`: a connection of our own never returns to a pool."""
+        self.close()
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            self.close()
+
+
+class ConnectionBody:
+    """The body of a plain answer read over a :class:`Connection`, de-framed as its head
+    says: a body cut before its end raises :class:`~aiodock.errors.DockerConnectionError`,
+    never a silent end. Reading the socket directly, in large paced reads, costs far less
+    than aiohttp's per-chunk work when the daemon sends one tiny HTTP chunk per log line."""
+
+    def __init__(self, conn: Connection, *, method: str = "GET") -> None:
+        self._conn = conn
+        self.status = conn.head.status
+        self.headers = CIMultiDict(conn.head.headers)
+        self._body = http11.BodyDecoder(conn.head, method=method)
+
+    async def read_chunk(self) -> bytes:
+        """The next piece of the body; ``b""`` at its end."""
+        body = self._body
+        while not body.done:
+            data = await self._conn.read_chunk()
+            if not data:
+                try:
+                    body.feed_eof()
+                except http11.IncompleteBody as exc:
+                    raise self._conn.broken(ConnectionResetError(str(exc))) from None
+                break
+            data = body.feed(data)
+            if data:
+                return data
+        return b""
+
+    async def read(self, limit: int | None = None) -> bytes:
+        """The whole body (at most ``limit`` bytes of it)."""
+        parts = bytearray()
+        while limit is None or len(parts) <= limit:
+            chunk = await self.read_chunk()
+            if not chunk:
+                break
+            parts += chunk
+        return bytes(parts)
+
+    def release(self) -> None:
+        self._conn.close()
+
+    def close(self) -> None:
+        self._conn.close()
