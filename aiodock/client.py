@@ -123,31 +123,18 @@ class Docker(AsyncClosing):
         """The API version to speak: the daemon's, capped at :data:`MAX_API_VERSION`."""
         return await self.transport.negotiate_version()
 
-    async def ping_headers(self) -> Mapping[str, str]:
-        """The headers of a ``GET /_ping`` answer (``API-Version``, ``Builder-Version``,
-        ``Swarm``, Podman's ``Libpod-Api-Version``, ...), sent now."""
-        await self.transport.ping()
-        headers = self.transport.ping_headers
-        assert headers is not None
-        return headers
-
     async def engine(self, *, refresh: bool = False) -> EngineInfo:
         """Which engine answers (Docker or Podman), its versions, default builder, swarm
         state and platform. Read once (from the ``/_ping`` headers of the version
         negotiation and ``GET /version``) and cached; ``refresh=True`` reads it again,
         for instance after joining or leaving a swarm."""
-        if self._engine is not None and not refresh:
-            return self._engine
-        if self._engine_lock is None:
-            self._engine_lock = asyncio.Lock()
-        async with self._engine_lock:
-            if self._engine is None or refresh:
-                self._engine = await read_engine(self, fresh=refresh)
+        if self._engine is None or refresh:
+            self._engine = await read_engine(self, fresh=refresh)
         return self._engine
 
     async def _check_capability(self, path: str) -> None:
         """Raise :class:`NotSupported` before a request the engine cannot serve at all."""
-        headers = self.transport.ping_headers or await self.ping_headers()
+        headers = await self.transport.engine_headers()
         error = unsupported(headers, path)
         if error is not None:
             raise error
@@ -224,8 +211,7 @@ class Docker(AsyncClosing):
                     encode_filters(filters, allowed=names)
                 except InvalidArgument as exc:
                     raise InvalidArgument(f"{kind} prune: {exc} (or pass {kind}=False)") from None
-        engine_headers = self.transport.ping_headers or await self.ping_headers()
-        if build_cache and unsupported(engine_headers, "/build/prune"):
+        if build_cache and unsupported(await self.transport.engine_headers(), "/build/prune"):
             build_cache = False
         results: dict[str, Any] = {}
         if containers:

@@ -147,10 +147,9 @@ async def read_engine(docker: Docker, *, fresh: bool = False) -> EngineInfo:
     there and not ``fresh``), ``/version``, and ``/info`` only for a Docker daemon whose
     ping has no ``Swarm`` header."""
     api_version = await docker.negotiate_version()
-    known = docker.transport.ping_headers
-    ping_headers: Mapping[str, str] = (
-        known if known is not None and not fresh else await docker.ping_headers()
-    )
+    if fresh:
+        await docker.transport.ping()
+    ping_headers = await docker.transport.engine_headers()
     version: dict[str, Any] = await docker.version()
     components = {
         str(part.get("Name")): str(part.get("Version") or "")

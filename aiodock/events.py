@@ -316,8 +316,7 @@ class EventStream(JSONStream[Any]):
             self._started_ns = time.time_ns()
         filters = self._filters
         if filters and "event" in filters:
-            await self._docker.negotiate_version()
-            if podman_version_of(self._docker.transport.ping_headers or {}):
+            if podman_version_of(await self._docker.transport.engine_headers()):
                 filters = podman_event_filters(filters)
         params = {"since": self._resume_since(), "until": self._until, "filters": filters}
         return await self._docker.transport.request("GET", "/events", params=params, stream=True)

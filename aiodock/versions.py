@@ -195,7 +195,7 @@ def check(version: str, key: str) -> None:
 async def request_target(docker: Docker) -> Target:
     """The :class:`Target` of ``docker``'s requests (its ping headers tell Podman)."""
     version = await docker.negotiate_version()
-    headers = docker.transport.ping_headers or await docker.ping_headers()
+    headers = await docker.transport.engine_headers()
     return Target(version, headers.get("Libpod-Api-Version") or None)
 
 

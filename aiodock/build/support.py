@@ -50,7 +50,7 @@ async def require_buildkit(docker: Docker, feature: str) -> None:
     """Raise :class:`~aiodock.errors.NotSupported` naming the engine when ``feature``
     (what the build asked for) needs BuildKit and the daemon has none."""
     if docker not in _checked:
-        headers = dict(docker.transport.ping_headers or await docker.ping_headers())
+        headers = dict(await docker.transport.engine_headers())
         version = await docker.version()
         _checked[docker] = buildkit_missing(headers, version if isinstance(version, dict) else {})
     reason = _checked[docker]

@@ -147,11 +147,12 @@ class Transport:
         self._pool_size = pool_size
         self._api_version: str | None = None if api_version in (None, "auto") else api_version
         self._version_lock: asyncio.Lock | None = None
+        self.ping_headers: CIMultiDictProxy[str] | None = None
+        """The headers of the last ``/_ping`` answer (API-Version, Builder-Version, Swarm,
+        Podman's Libpod-Api-Version, ...)."""
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
-        self.ping_headers: CIMultiDictProxy[str] | None = None
-        """The headers of the last ``/_ping`` answer (the engine's identity), if any."""
         self._checked_prefixes: tuple[str, ...] = ()
         self._check: Callable[[str], Awaitable[None]] | None = None
 
@@ -261,6 +262,13 @@ class Transport:
         starting with one of ``prefixes`` (the client's engine capability checks)."""
         self._checked_prefixes = prefixes
         self._check = check
+
+    async def engine_headers(self) -> Mapping[str, str]:
+        """The ``/_ping`` headers: the negotiation's, else those of a ping sent now."""
+        if self.ping_headers is None:
+            await self.ping()
+        assert self.ping_headers is not None
+        return self.ping_headers
 
     # --- errors -------------------------------------------------------------------------
 

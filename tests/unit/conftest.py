@@ -76,13 +76,21 @@ Handler = Callable[[FakeRequest], "FakeAnswer | Awaitable[FakeAnswer]"]
 
 class FakeDaemon:
     """A real HTTP server on a unix socket whose every answer comes from ``handler``, but
-    ``/_ping``'s: that it answers itself (``API-Version: api_version``).
+    ``/_ping``'s: that it answers itself (``API-Version: api_version`` and ``ping_headers``,
+    say Podman's ``Libpod-Api-Version``).
     ``requests`` records what arrived, in order, ``/_ping`` included."""
 
-    def __init__(self, handler: Handler, socket: Path, api_version: str) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        socket: Path,
+        api_version: str,
+        ping_headers: dict[str, str] | None = None,
+    ) -> None:
         self.handler = handler
         self.socket = socket
         self.api_version = api_version
+        self.ping_headers = {"API-Version": api_version, **(ping_headers or {})}
         self.requests: list[FakeRequest] = []
         self._runner: web.AppRunner | None = None
 
@@ -106,7 +114,7 @@ class FakeDaemon:
         request = FakeRequest(raw.method, path, version, query, dict(raw.headers), await raw.read())
         self.requests.append(request)
         if path == "/_ping":
-            return web.Response(body=b"OK", headers={"API-Version": self.api_version})
+            return web.Response(body=b"OK", headers=self.ping_headers)
         answer = self.handler(request)
         if inspect.isawaitable(answer):
             answer = await answer
@@ -137,17 +145,25 @@ async def fake_docker(
     tmp_path: Path,
 ) -> AsyncIterator[Callable[..., Awaitable[tuple[Docker, FakeDaemon]]]]:
     """``docker, daemon = await fake_docker(handler, api_version="1.41")``: a client of a
-    fake daemon whose answers ``handler`` gives (see :class:`FakeDaemon`)."""
+    fake daemon whose answers ``handler`` gives (see :class:`FakeDaemon`); ``ping_headers``
+    go on its ``/_ping`` answers, ``client_version`` pins the client's API version."""
     daemons: list[FakeDaemon] = []
     clients: list[Docker] = []
 
     async def start(
-        handler: Handler = not_found, *, api_version: str = "1.41", **client: Any
+        handler: Handler = not_found,
+        *,
+        api_version: str = "1.41",
+        ping_headers: dict[str, str] | None = None,
+        client_version: str | None = None,
+        **client: Any,
     ) -> tuple[Docker, FakeDaemon]:
-        daemon = FakeDaemon(handler, tmp_path / f"d{len(daemons)}.sock", api_version)
+        socket = tmp_path / f"d{len(daemons)}.sock"
+        daemon = FakeDaemon(handler, socket, api_version, ping_headers)
         await daemon.start()
         daemons.append(daemon)
-        docker = Docker(daemon.url, **{"timeout": 5, "connect_timeout": 2, **client})
+        settings = {"timeout": 5, "connect_timeout": 2, "api_version": client_version, **client}
+        docker = Docker(daemon.url, **settings)
         clients.append(docker)
         return docker, daemon
 

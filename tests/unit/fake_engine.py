@@ -1,26 +1,23 @@
-"""A fake engine on a unix socket: answers ``/_ping`` and ``/version`` like Docker or
-Podman of a chosen version, records every request, and answers the rest from a table."""
+"""A fake engine over ``conftest.FakeDaemon``: answers ``/_ping`` and ``/version`` like
+Docker or Podman of a chosen version, and the rest from a table (``{}`` by default)."""
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from aiodock import Docker
-
-_VERSIONED = re.compile(r"^/v\d+\.\d+(/.*)$")
+from tests.unit.conftest import FakeAnswer, FakeDaemon, FakeRequest
 
 
 @dataclass
 class Seen:
-    """One request the fake engine received (``path`` without the version prefix)."""
+    """One request the fake engine received (``path`` without the version prefix; ``body``
+    decoded when it is JSON)."""
 
     method: str
     path: str
@@ -37,7 +34,12 @@ class FakeEngine:
     podman: str | None = None
     ping_extra: Mapping[str, str] = field(default_factory=dict)
     answers: dict[tuple[str, str], Any] = field(default_factory=dict)
-    seen: list[Seen] = field(default_factory=list)
+    daemon: FakeDaemon | None = None
+
+    @property
+    def seen(self) -> list[Seen]:
+        assert self.daemon is not None
+        return [Seen(r.method, r.path, r.query, _decoded(r)) for r in self.daemon.requests]
 
     def paths(self, method: str | None = None) -> list[str]:
         """The paths requested so far (with ``method`` only)."""
@@ -49,8 +51,8 @@ class FakeEngine:
         assert matching, f"no {method} {path} among {self.paths()}"
         return matching[-1]
 
-    def _ping_headers(self) -> dict[str, str]:
-        headers = {"API-Version": self.api, "Docker-Experimental": "false", "OSType": "linux"}
+    def ping_headers(self) -> dict[str, str]:
+        headers = {"Docker-Experimental": "false", "OSType": "linux"}
         if self.podman is not None:
             headers["Libpod-Api-Version"] = self.podman
             headers["Libpod-Buildah-Version"] = "1.28.0"
@@ -72,55 +74,36 @@ class FakeEngine:
             "KernelVersion": "6.1.0",
         }
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        raw = await request.read()
-        path = request.path
-        match = _VERSIONED.match(path)
-        if match:
-            path = match.group(1)
-        body: Any = raw
-        if request.content_type == "application/json" and raw:
-            body = json.loads(raw)
-        query: dict[str, list[str]] = {}
-        for key, value in request.query.items():
-            query.setdefault(key, []).append(value)
-        self.seen.append(Seen(request.method, path, query, body))
-        if path == "/_ping":
-            return web.Response(text="OK", headers=self._ping_headers())
-        if path == "/version":
-            return web.json_response(self._version_body())
-        if path == "/info":
-            return web.json_response({"Swarm": {"LocalNodeState": "inactive"}})
-        answer = self.answers.get((request.method, path), {})
-        if isinstance(answer, web.StreamResponse):
-            return answer
-        return web.json_response(answer)
+    def handle(self, request: FakeRequest) -> FakeAnswer:
+        if request.path == "/version":
+            return FakeAnswer(json=self._version_body())
+        if request.path == "/info":
+            return FakeAnswer(json={"Swarm": {"LocalNodeState": "inactive"}})
+        return FakeAnswer(json=self.answers.get((request.method, request.path), {}))
+
+
+def _decoded(request: FakeRequest) -> Any:
+    if request.headers.get("Content-Type", "").startswith("application/json") and request.body:
+        return json.loads(request.body)
+    return request.body
 
 
 Start = Callable[..., Awaitable[tuple[Docker, FakeEngine]]]
 
 
 @pytest.fixture
-async def fake_engine(tmp_path: Path) -> AsyncIterator[Start]:
-    """``await fake_engine(api="1.44", podman="4.3.1", ...)``: a client of a new fake."""
-    runners: list[web.AppRunner] = []
-    clients: list[Docker] = []
+def fake_engine(fake_docker: Callable[..., Awaitable[tuple[Docker, FakeDaemon]]]) -> Start:
+    """``await fake_engine(api="1.44", podman="4.3.1", pinned=None, ...)``: a client of a
+    new fake engine (``pinned`` pins the client's API version)."""
 
     async def start(*, pinned: str | None = None, **options: Any) -> tuple[Docker, FakeEngine]:
         engine = FakeEngine(**options)
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", engine.handle)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        runners.append(runner)
-        path = tmp_path / f"engine{len(runners)}.sock"
-        await web.UnixSite(runner, str(path)).start()
-        client = Docker(f"unix://{path}", api_version=pinned, timeout=5)
-        clients.append(client)
-        return client, engine
+        docker, engine.daemon = await fake_docker(
+            engine.handle,
+            api_version=engine.api,
+            ping_headers=engine.ping_headers(),
+            client_version=pinned,
+        )
+        return docker, engine
 
-    yield start
-    for client in clients:
-        await client.close()
-    for runner in runners:
-        await runner.cleanup()
+    return start

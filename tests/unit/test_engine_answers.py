@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from aiodock import Conflict, InvalidArgument, NotSupported
+from aiodock import Conflict, InvalidArgument
 from aiodock.containers import Container, StatsSummary
 from aiodock.errors import api_error
 from aiodock.events import Event
@@ -158,10 +158,3 @@ def test_podman_state_errors_are_conflicts(message: str) -> None:
     error = api_error(500, message, method="POST", path="/containers/c1/kill")
     assert isinstance(error, Conflict) and error.status == 500
     assert not isinstance(api_error(500, "disk full"), Conflict)
-
-
-async def test_container_update_refused_on_podman_4(fake_engine: Start) -> None:
-    docker, engine = await fake_engine(api="1.41", podman="4.3.1")
-    with pytest.raises(NotSupported, match=r"^Podman 4\.3\.1 has no container update"):
-        await Container(docker, {"Id": "c1"}).update(cpu_shares=512)
-    assert engine.paths() == ["/_ping"]

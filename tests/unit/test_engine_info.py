@@ -6,8 +6,6 @@ import pytest
 
 from aiodock import EngineInfo, NotSupported
 from aiodock.networks import Network
-from aiodock.process import attach_container
-from aiodock.versions import Target
 from tests.unit.fake_engine import Start, fake_engine
 
 __all__ = ["fake_engine"]
@@ -100,13 +98,3 @@ async def test_system_prune_leaves_the_build_cache_out_on_podman(fake_engine: St
     assert "build_cache" not in result
     assert "/build/prune" not in engine.paths()
     assert {"/containers/prune", "/images/prune", "/volumes/prune"} <= set(engine.paths())
-
-
-async def test_attach_logs_replay_refused_on_podman_4(fake_engine: Start) -> None:
-    docker, engine = await fake_engine(api="1.41", podman="4.3.1")
-    starter = attach_container(docker, "c1", logs=True, stream=False)
-    with pytest.raises(NotSupported, match=r"^Podman 4\.3\.1 frames the logs replay"):
-        await starter.__aenter__()
-    assert engine.paths() == ["/_ping"]
-    for podman in ("5.0.0", "5.8.6-dev", None):
-        Target("1.41", podman).check("attach.logs")  # no error

@@ -45,9 +45,9 @@ async def test_version_is_negotiated_once_and_capped(fake_docker: FakeDocker) ->
 
 async def test_a_version_gate_fails_before_anything_is_sent(fake_docker: FakeDocker) -> None:
     docker, daemon = await fake_docker(lambda r: FakeAnswer(json={}), api_version="1.41")
-    with pytest.raises(InvalidArgument, match=r"platform.*1\.49"):
-        await docker.images.get("busybox", platform="linux/amd64")
-    assert [r.path for r in daemon.requests] == ["/_ping"]
+    with pytest.raises(InvalidArgument, match=r"needs API 1\.42"):
+        await docker.volumes.prune(filters={"all": False})  # anonymous volumes only
+    assert daemon.sent("/volumes/prune") == []
 
 
 async def test_daemon_errors_map_to_typed_exceptions(fake_docker: FakeDocker) -> None:

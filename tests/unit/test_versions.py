@@ -16,8 +16,9 @@ from aiodock import Docker, InvalidArgument, NotSupported
 from aiodock.containers import Container
 from aiodock.images import Image
 from aiodock.networks import Network
+from aiodock.process import attach_container
 from aiodock.types import Healthcheck, Mount
-from aiodock.versions import FEATURES, PODMAN_IGNORES, Feature
+from aiodock.versions import FEATURES, PODMAN_BROKEN, PODMAN_IGNORES, Feature, Target
 from tests.unit.fake_engine import FakeEngine, Start, fake_engine
 
 __all__ = ["fake_engine"]
@@ -387,3 +388,26 @@ async def test_podman_volume_prune_sends_no_all_filter(fake_engine: Start) -> No
     await docker.volumes.prune(filters={"label": "a"})
     query = engine.last("POST", "/volumes/prune").query
     assert json.loads(query["filters"][0]) == {"label": ["a"]}
+
+
+BROKEN_CALLS: dict[str, Call] = {
+    "attach.logs": lambda docker: attach_container(
+        docker, "c1", logs=True, stream=False
+    ).__aenter__(),
+    "container.update": lambda docker: _container(docker).update(cpu_shares=512),
+}
+
+
+def test_every_podman_4_gap_has_a_call() -> None:
+    assert sorted(BROKEN_CALLS) == sorted(PODMAN_BROKEN)
+
+
+@pytest.mark.parametrize("key", sorted(BROKEN_CALLS))
+async def test_podman_4_refuses_what_it_gets_wrong(fake_engine: Start, key: str) -> None:
+    docker, engine = await fake_engine(api="1.41", podman="4.3.1")
+    fixed, reason = PODMAN_BROKEN[key]
+    with pytest.raises(NotSupported, match=rf"^Podman 4\.3\.1 {re.escape(reason)}$"):
+        await BROKEN_CALLS[key](docker)
+    assert engine.paths() == ["/_ping"]
+    for podman in (f"{fixed}.0.0", f"{fixed}.8.6-dev", None):
+        Target("1.41", podman).check(key)  # fixed there
