@@ -287,6 +287,7 @@ async def test_prune_only_our_images(
         await docker.images.prune(filters={"reference": "x"})
 
 
+@pytest.mark.needs("build-prune")
 async def test_prune_builds_answers(docker: Docker) -> None:
     # A filter that matches nothing: the call is real, the shared build cache untouched.
     answer = await docker.images.prune_builds(
