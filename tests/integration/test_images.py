@@ -16,6 +16,7 @@ from aiodock import Docker, ImageNotFound, InvalidArgument
 from aiodock.images import ByteStream, Image
 
 from ..conftest import RUN_ID, RUN_LABEL, TEST_IMAGE
+from .registry import free_port
 
 MakeImage = Callable[..., Awaitable[Image]]
 
@@ -224,7 +225,8 @@ async def test_import_from_bytes_file_and_url(
     app.router.add_get("/fs.tar", serve)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    # a port engines know as a plain-HTTP registry (Docker trusts any loopback one)
+    site = web.TCPSite(runner, "127.0.0.1", free_port())
     await site.start()
     try:
         port = runner.addresses[0][1]
@@ -287,6 +289,7 @@ async def test_prune_only_our_images(
         await docker.images.prune(filters={"reference": "x"})
 
 
+@pytest.mark.needs("build-prune")
 async def test_prune_builds_answers(docker: Docker) -> None:
     # A filter that matches nothing: the call is real, the shared build cache untouched.
     answer = await docker.images.prune_builds(
@@ -319,7 +322,8 @@ async def test_search_a_registry_index() -> None:
     app.router.add_get("/{tail:.*}", handler)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    # a port engines know as a plain-HTTP registry (Docker trusts any loopback one)
+    site = web.TCPSite(runner, "127.0.0.1", free_port())
     await site.start()
     try:
         port = runner.addresses[0][1]
