@@ -217,6 +217,12 @@ def render(env: Environment, runs: list[Run]) -> str:
         f"- Load average at start {env.load_start[0]:.2f}, at end {env.load_end[0]:.2f} "
         f"(on {os.cpu_count()} cores): figures taken under load are noisy"
     )
+    base = env.extra.get("baseline")
+    if base:
+        add(
+            f"- Baseline: `{base['side']}` is aiodock at {base['ref']} ({base['commit']}), "
+            f"run from a checkout of its own; `aiodock` is the current tree ({base['current']})"
+        )
     add("")
     add("## Summary")
     add("")
@@ -244,6 +250,8 @@ def render(env: Environment, runs: list[Run]) -> str:
         unit = "x" if target.unit == "x" else f" {target.unit}"
         verdict = "**pass**" if value <= limit else "**FAIL**"
         add(f"| {target.text} | {value:.2f}{unit} | {limit:.2f}{unit} | {verdict} |")
+    if base:
+        lines += _baseline_section(runs, all_stats, base["side"])
     add("")
     add("## Workloads")
     for run in runs:
@@ -262,15 +270,15 @@ def render(env: Environment, runs: list[Run]) -> str:
             + "wall vs aiodock | CPU vs aiodock |"
         )
         add("| --- | --- | --- | --- | " + ("--- | " if extra_head else "") + "--- | --- |")
-        for side in w.sides:
+        for side in _sides(w.sides, base["side"] if base else None):
             s = stats.get(side)
             if s is None:
                 failures = run.failures.get(side)
                 why = f"failed: {failures[0][:120]}" if failures else "not run"
-                add(f"| {SIDE_NAMES[side]} | {why} |")
+                add(f"| {SIDE_NAMES.get(side, side)} | {why} |")
                 continue
             row = [
-                SIDE_NAMES[side],
+                SIDE_NAMES.get(side, side),
                 _s(s.get("wall"), digits=3),
                 _s(s.get("cpu"), digits=3),
                 _s(s.get("peak_rss"), scale=MiB, digits=1),
@@ -288,7 +296,7 @@ def render(env: Environment, runs: list[Run]) -> str:
             )
         for side, failures in run.failures.items():
             add("")
-            add(f"{SIDE_NAMES[side]}: {len(failures)} failed run(s): {failures[0][:300]}")
+            add(f"{SIDE_NAMES.get(side, side)}: {len(failures)} failed run(s): {failures[0][:300]}")
         if w.name == "follow":
             add("")
             add(_rss_curve(run))
@@ -300,6 +308,74 @@ def render(env: Environment, runs: list[Run]) -> str:
     )
     add("")
     return "\n".join(lines)
+
+
+def _sides(sides: tuple[str, ...], base: str | None) -> list[str]:
+    """The workload's sides, the baseline's after aiodock."""
+    out = list(sides)
+    if base and "aiodock" in out:
+        out.insert(out.index("aiodock") + 1, base)
+    return out
+
+
+BASELINE_METRICS = {"wall": "wall s", "cpu": "client CPU s", "peak_rss": "peak RSS MiB"}
+
+
+def _baseline_section(runs: list[Run], all_stats: dict[str, Any], base: str) -> list[str]:
+    """Current against baseline: medians, ratio, spread, and each repeat's ratio (the two
+    sides ran one after the other in every repeat, so drifting load mostly cancels)."""
+    lines = [
+        "",
+        f"## Against the baseline (`aiodock` / `{base}`)",
+        "",
+        "Spread is (max - min) / median over the repeats. Verdict: *worse* or *better* when "
+        "every repeat's ratio (3 at least) is on that side of 1.00 (by chance alone: 1 in "
+        "2^repeats), else *within noise*.",
+        "",
+        "| workload | metric | current | baseline | current / baseline "
+        "| per-repeat ratios | spread current, baseline | verdict |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in runs:
+        stats = all_stats[run.workload.name]
+        now, old = stats.get("aiodock"), stats.get(base)
+        if now is None or old is None:
+            continue
+        pairs = _paired(run.results.get("aiodock", []), run.results.get(base, []))
+        for metric, label in BASELINE_METRICS.items():
+            if metric == "peak_rss" and run.workload.headline != "rss":
+                continue
+            scale = MiB if metric == "peak_rss" else 1.0
+            a, b = now[metric], old[metric]
+            ratios = sorted(x[metric] / y[metric] for x, y in pairs if y[metric])
+            spread = f"{_spread(a):.0%}, {_spread(b):.0%}"
+            per_repeat = f"{ratios[0]:.2f}-{ratios[-1]:.2f}" if ratios else "—"
+            if len(ratios) < 3:
+                verdict = "too few repeats"
+            elif ratios[0] > 1:
+                verdict = "**worse**"
+            elif ratios[-1] < 1:
+                verdict = "better"
+            else:
+                verdict = "within noise"
+            headline = metric == run.workload.headline
+            lines.append(
+                f"| {run.workload.name} | {f'**{label}**' if headline else label} "
+                f"| {_s(a, scale, 3)} | {_s(b, scale, 3)} | {_ratio(a, b)} "
+                f"| {per_repeat} | {spread} | {verdict} |"
+            )
+    return lines
+
+
+def _paired(
+    now: list[dict[str, Any]], old: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    by_repeat = {r.get("repeat"): r for r in old}
+    return [(r, by_repeat[r.get("repeat")]) for r in now if r.get("repeat") in by_repeat]
+
+
+def _spread(stat: Stat) -> float:
+    return (stat.high - stat.low) / stat.median if stat.median else 0.0
 
 
 def _extra_column(workload: str) -> tuple[str, Any]:

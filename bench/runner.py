@@ -14,7 +14,7 @@ from typing import Any
 
 import aiodock
 
-from . import fixtures
+from . import baseline, fixtures
 from .report import Environment, write_report
 from .workloads import WORKLOADS, Workload
 
@@ -59,6 +59,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--output", type=Path, default=RESULTS, help=f"report to write (default {RESULTS})"
     )
     parser.add_argument("--json", type=Path, help="also write every raw result to this file")
+    parser.add_argument(
+        "--baseline",
+        metavar="GITREF",
+        help="also measure aiodock as it was at GITREF (a side named aiodock@COMMIT), "
+        "interleaved with the current code",
+    )
     args = parser.parse_args(argv)
     if args.repeat is None:
         args.repeat = 1 if args.quick else 5
@@ -80,10 +86,15 @@ def log(message: str) -> None:
 
 
 async def run_worker(
-    side: str, workload: str, params: dict[str, Any], on_ready: Any = None
+    side: str,
+    workload: str,
+    params: dict[str, Any],
+    on_ready: Any = None,
+    checkout: baseline.Checkout | None = None,
 ) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter; ``on_ready`` is awaited when the worker
-    says it is listening."""
+    says it is listening. With ``checkout``, the worker (aiodock and ``bench.worker``) comes
+    from that tree."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -91,10 +102,10 @@ async def run_worker(
         side,
         workload,
         json.dumps(params),
-        cwd=HERE.parent,
+        cwd=checkout.path if checkout else HERE.parent,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(checkout.env() if checkout else {})},
     )
     assert proc.stdout is not None and proc.stderr is not None
     stderr_task = asyncio.ensure_future(proc.stderr.read())
@@ -154,9 +165,15 @@ def check(workload: Workload, sizes: dict[str, Any], side: str, result: dict[str
 
 
 class Bench:
-    def __init__(self, docker: aiodock.Docker, args: argparse.Namespace) -> None:
+    def __init__(
+        self,
+        docker: aiodock.Docker,
+        args: argparse.Namespace,
+        base: baseline.Checkout | None = None,
+    ) -> None:
         self.docker = docker
         self.args = args
+        self.base = base
         self.exec_container: str | None = None
         self.cleanup: list[str] = []
 
@@ -170,6 +187,8 @@ class Bench:
         sizes = dict(workload.sizes(self.args.quick))
         run = Run(workload, sizes)
         sides = [s for s in workload.sides if not self.args.client_set or s in self.args.client_set]
+        if self.base and "aiodock" in sides:
+            sides.insert(sides.index("aiodock") + 1, self.base.side)
         repeats = self.args.repeat
         if workload.max_repeat is not None and not self.args.only:
             repeats = min(repeats, workload.max_repeat)
@@ -179,17 +198,25 @@ class Bench:
             for rep in range(repeats):
                 for side in sides:  # interleaved, so drifting load hits every client alike
                     params, on_ready, after = await per_run(side)
+                    old = self.base if self.base and side == self.base.side else None
                     try:
-                        result = await run_worker(side, workload.name, {**base, **params}, on_ready)
+                        result = await run_worker(
+                            "aiodock" if old else side,
+                            workload.name,
+                            {**base, **params},
+                            on_ready,
+                            old,
+                        )
                     finally:
                         await after()
+                    result["repeat"] = rep
                     problem = "" if not result.get("ok") else check(workload, sizes, side, result)
                     if problem:
                         result = {**result, "ok": False, "error": problem}
                     if result.get("ok"):
                         run.results.setdefault(side, []).append(result)
                         log(
-                            f"  {workload.name:16} {side:10} #{rep + 1}: "
+                            f"  {workload.name:16} {side:15} #{rep + 1}: "
                             f"wall {result['wall']:7.3f} s"
                             f"  cpu {result['cpu']:7.3f} s  peak rss "
                             f"{result['peak_rss'] / 2**20:6.1f} MiB"
@@ -197,7 +224,7 @@ class Bench:
                     else:
                         message = result.get("error", "failed")
                         run.failures.setdefault(side, []).append(message)
-                        log(f"  {workload.name:16} {side:10} #{rep + 1}: FAILED {message}")
+                        log(f"  {workload.name:16} {side:15} #{rep + 1}: FAILED {message}")
                         if result.get("stderr"):
                             log(result["stderr"])
         finally:
@@ -260,7 +287,7 @@ class Bench:
             path = fixtures.build_context(sizes["size"])
 
             async def build_run(side: str) -> Any:
-                tag = f"{fixtures.BUILD_TAG}:{side}"
+                tag = f"{fixtures.BUILD_TAG}:{side.replace('@', '-')}"
                 return {"path": path, "tag": tag, "labels": fixtures.LABELS}, None, nothing
 
             async def build_teardown() -> None:
@@ -282,14 +309,21 @@ class Bench:
         raise ValueError(name)
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, base: baseline.Checkout | None = None) -> int:
     started = time.time()
     async with aiodock.Docker(timeout=120) as docker:
         swept = await fixtures.sweep(docker)
         if swept:
             log(f"removed {swept} leftovers of earlier runs")
         env = await Environment.collect(docker, args)
-        bench = Bench(docker, args)
+        if base:
+            env.extra["baseline"] = {
+                "side": base.side,
+                "ref": base.ref,
+                "commit": base.commit,
+                "current": baseline.describe_current(HERE.parent),
+            }
+        bench = Bench(docker, args, base)
         runs: list[Run] = []
         try:
             for name in args.names:
@@ -325,4 +359,8 @@ async def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    return asyncio.run(run(args))
+    if not args.baseline:
+        return asyncio.run(run(args))
+    log(f"checking out and building {args.baseline}...")
+    with baseline.checkout(HERE.parent, args.baseline) as base:
+        return asyncio.run(run(args, base))
