@@ -260,8 +260,17 @@ async def test_versioned_update_conflict(
     with pytest.raises(OutOfSequence, match="changed since it was read") as caught:
         await stale.update(labels={**labels, "step": "2"})
     assert isinstance(caught.value, APIError)
-    await stale.reload()
-    await stale.update(labels={**labels, "step": "2"})
+    # The orchestrator records the first update's status too (a new version of its own,
+    # a moment later): read again until the change goes through, as a caller would.
+    for _ in range(50):
+        await stale.reload()
+        try:
+            await stale.update(labels={**labels, "step": "2"})
+            break
+        except OutOfSequence:
+            await asyncio.sleep(0.1)
+    else:
+        pytest.fail("the update stayed out of sequence after reloading")
     assert stale.labels["step"] == "2"
 
 
