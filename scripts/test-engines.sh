@@ -12,6 +12,9 @@ engine=scripts/engine.sh
 logs=${TEST_ENGINES_LOGS:-.engines}
 mkdir -p "$logs"
 names=${ENGINES:-$($engine names)}
+# The buildx plugin the BuildKit export tests compare with: fetched here, since the tests
+# run inside the engines' network namespaces, which reach no package archive.
+scripts/get-buildx.sh >/dev/null
 
 run_one() {
     local name=$1 log="$logs/$1.log" result="$logs/$1.result" was_up=no rc=0 counts started
