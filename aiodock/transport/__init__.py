@@ -11,7 +11,7 @@ HTTP/1.1 on connections of its own, and maps transport and daemon errors to aiod
 
 from .address import Address, DockerContext, SSHTarget, TLSConfig, parse_address
 from .connection import Connection, ConnectionBody
-from .core import MAX_API_VERSION, ByteSource, Response, Transport
+from .core import MAX_API_VERSION, ByteSource, PooledResponse, Transport
 
 __all__ = [
     "MAX_API_VERSION",
@@ -20,7 +20,7 @@ __all__ = [
     "Connection",
     "ConnectionBody",
     "DockerContext",
-    "Response",
+    "PooledResponse",
     "SSHTarget",
     "TLSConfig",
     "Transport",

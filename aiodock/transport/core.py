@@ -39,7 +39,6 @@ __all__ = [
     "MAX_API_VERSION",
     "ByteSource",
     "PooledResponse",
-    "Response",
     "Transport",
     "daemon_error",
 ]
@@ -70,18 +69,6 @@ class ByteSource(Protocol):
 
     def close(self) -> Any:
         """Abandon it: the connection is closed."""
-        ...
-
-
-class Response(ByteSource, Protocol):
-    """A daemon answer: status, headers (case-insensitive) and its body as a
-    :class:`ByteSource`."""
-
-    status: int
-    headers: Mapping[str, str]
-
-    async def read(self) -> bytes:
-        """The whole body."""
         ...
 
 
