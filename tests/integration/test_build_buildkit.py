@@ -31,6 +31,10 @@ from ..conftest import TEST_IMAGE, open_fds, unavailable
 from .registry import LocalRegistry, install_credential_helper
 from .test_build import image_files, remove_image, write
 
+# BuildKit builds on the engine under test (the refusals are checked against a Podman and a
+# dockerd of their own, which these tests start whatever the engine is).
+pytestmark = pytest.mark.needs("buildkit-session")
+
 
 @pytest.fixture(scope="module")
 def registry() -> Iterator[LocalRegistry]:
