@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .errors import InvalidArgument
 
@@ -275,3 +275,21 @@ class AsyncClosing:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+# docker-py's public helpers (``docker.utils``), under their names: they live in
+# dockerpy_utils (its ``__all__`` lists them), loaded on first use because they are built
+# on the modules that import the helpers above.
+if TYPE_CHECKING:
+    from .dockerpy_utils import *  # noqa: F403
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__all__" or not name.startswith("_"):  # not what the import system probes
+        from . import dockerpy_utils
+
+        if name == "__all__":
+            return ["parse_bytes", *dockerpy_utils.__all__]
+        if name in dockerpy_utils.__all__:
+            return getattr(dockerpy_utils, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
