@@ -34,6 +34,7 @@ from .container_config import (
 )
 from .container_run import RunOutput, run_container
 from .errors import (
+    ContainerNotFound,
     DockerTimeoutError,
     HealthTimeoutError,
     InvalidArgument,
@@ -58,6 +59,7 @@ from .utils import (
     QueryValue,
     TimeSpec,
     encode_filters,
+    inspect_each,
     timeout_after,
     to_timestamp,
 )
@@ -635,11 +637,17 @@ class ContainerManager(Manager):
         since: str | None = None,
         before: str | None = None,
         size: bool = False,
+        sparse: bool = False,
+        ignore_removed: bool = False,
     ) -> list[Container]:
-        """Containers (running ones unless ``all``), newest first, as handles built from the
-        list answer itself. ``limit`` keeps the newest n (implies ``all``); ``since``/
-        ``before`` keep those created after/before the named container; ``size`` adds
-        ``SizeRw``/``SizeRootFs``."""
+        """Containers (running ones unless ``all``), newest first, each inspected (a few at
+        a time) so that ``attrs`` is complete, as docker-py gives them. ``sparse=True`` keeps
+        the list entries instead (one request, no ``Config``; :meth:`Container.reload`
+        completes them). A container removed between the list and its inspection raises
+        ``ContainerNotFound``, or is left out with ``ignore_removed=True``. ``limit`` keeps
+        the newest n (implies ``all``); ``since``/``before`` keep those created after/before
+        the named container; ``size`` adds ``SizeRw``/``SizeRootFs`` (to the entries:
+        give ``sparse=True`` to see them)."""
         merged: dict[str, Any] = dict(filters or {})
         if since is not None:
             merged["since"] = _string(since, "since")
@@ -658,10 +666,18 @@ class ContainerManager(Manager):
             },
         )
         docker = self._docker
-        for entry in entries or []:
-            if "Config" in entry and not entry["Config"]:
-                del entry["Config"]  # Podman's empty one: list entries have none
-        return [Container(docker, entry) for entry in entries or []]
+        if sparse:
+            for entry in entries or []:
+                if "Config" in entry and not entry["Config"]:
+                    del entry["Config"]  # Podman's empty one: list entries have none
+            return [Container(docker, entry) for entry in entries or []]
+
+        return await inspect_each(
+            self.get,
+            (entry["Id"] for entry in entries or []),
+            missing=ContainerNotFound,
+            skip_missing=ignore_removed,
+        )
 
     async def create(
         self, image: str, command: str | Sequence[str] | None = None, **kwargs: Any

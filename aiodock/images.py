@@ -11,7 +11,6 @@ What a build sends and reads (its parameters, :class:`BuildStream`) is in
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import os
 import re
@@ -41,7 +40,14 @@ from .resource import Manager, Resource, path_id
 from .shapes import ImageConfig
 from .streams import ProgressStream
 from .transport import ByteSource
-from .utils import Filters, QueryValue, encode_filters, parse_bytes, platform_json
+from .utils import (
+    Filters,
+    QueryValue,
+    encode_filters,
+    inspect_each,
+    parse_bytes,
+    platform_json,
+)
 from .versions import request_target, require
 
 if TYPE_CHECKING:
@@ -216,14 +222,9 @@ class ImageManager(Manager):
         if sparse:
             return [Image(self._docker, summary) for summary in summaries]
 
-        async def inspect(image_id: str) -> Image | None:
-            try:
-                return await self.get(image_id)
-            except ImageNotFound:
-                return None  # removed since it was listed
-
-        found = await asyncio.gather(*(inspect(s["Id"]) for s in summaries))
-        return [image for image in found if image is not None]
+        return await inspect_each(
+            self.get, (s["Id"] for s in summaries), missing=ImageNotFound, skip_missing=True
+        )
 
     async def remove(
         self,

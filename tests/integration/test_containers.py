@@ -137,7 +137,9 @@ async def test_list_from_the_list_answer(docker: Docker, make: Make) -> None:
     third = await make(start=False, labels={"aiodock.list": tag})
     label = {"label": f"aiodock.list={tag}"}
 
-    running = await docker.containers.list(filters=label)
+    inspected = await docker.containers.list(filters=label)  # docker-py's default
+    assert inspected == [second] and inspected[0].attrs["Config"]["Labels"]["aiodock.list"] == tag
+    running = await docker.containers.list(filters=label, sparse=True)
     assert running == [second]
     assert "Names" in running[0].attrs and "Config" not in running[0].attrs  # no inspect
     assert running[0].status == "running" and running[0].labels["aiodock.list"] == tag
@@ -158,7 +160,7 @@ async def test_list_from_the_list_answer(docker: Docker, make: Make) -> None:
         first,
     ]
     assert len(await docker.containers.list(all=True, limit=1, filters=label)) == 1
-    sized = await docker.containers.list(all=True, size=True, filters=label)
+    sized = await docker.containers.list(all=True, size=True, filters=label, sparse=True)
     assert all("SizeRootFs" in c.attrs for c in sized)
     with pytest.raises(InvalidArgument, match="nosuch"):
         await docker.containers.list(filters={"nosuch": "x"})
@@ -221,7 +223,7 @@ async def test_port_lookup(docker: Docker, make: Make, labels: dict[str, str]) -
         assert udp is not None and int(udp[0]["HostPort"]) > 0
         assert len(await container.port("81") or []) >= 2
         assert await container.port(9999) is None
-        listed = await docker.containers.list(filters={"id": container.id})
+        listed = await docker.containers.list(filters={"id": container.id}, sparse=True)
         assert listed[0].ports["80/tcp"] == [
             {"HostIp": "127.0.0.1", "HostPort": bindings[0]["HostPort"]}
         ]

@@ -94,7 +94,7 @@ async def test_real_answers_are_covered_by_the_shapes(
         assert [m.get("Name") for m in container.mounts] == [volume.name]
         assert container.state is container.attrs["State"]  # a view, not a copy
 
-        listed = await docker.containers.list(filters={"id": [container.id]})
+        listed = await docker.containers.list(filters={"id": [container.id]}, sparse=True)
         assert [c.id for c in listed] == [container.id]
         assert_covered(listed[0].attrs, shapes.ContainerSummary)
         assert listed[0].state == {} and listed[0].mounts  # list entries: no State object
