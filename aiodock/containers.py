@@ -41,6 +41,7 @@ from .errors import (
     NotModified,
     UnhealthyError,
 )
+from .images import Image, image_reference
 from .reference import familiar_name
 from .resource import Manager, Resource, path_id
 from .shapes import (
@@ -67,7 +68,6 @@ from .versions import adapt_create, check_body, request_target, require
 
 if TYPE_CHECKING:
     from .exec import ExecResult
-    from .images import Image
     from .process import ProcessStarter
 
 __all__ = [
@@ -680,12 +680,14 @@ class ContainerManager(Manager):
         )
 
     async def create(
-        self, image: str, command: str | Sequence[str] | None = None, **kwargs: Any
+        self, image: str | Image, command: str | Sequence[str] | None = None, **kwargs: Any
     ) -> Container:
         """Create a container from docker-py's keyword arguments (see :data:`CREATE_KEYWORDS`
         and ``docs/containers.md``); returns the handle with its inspect data. The image
-        must exist locally (``run()`` pulls it)."""
-        request = create_body(image, command, **kwargs)
+        must exist locally (``run()`` pulls it); an :class:`~aiodock.images.Image` handle
+        stands for its id. ``detach`` is accepted and ignored, as docker-py does."""
+        kwargs.pop("detach", None)
+        request = create_body(image_reference(image), command, **kwargs)
         created = await self._create(request)
         await created.reload()
         return created
@@ -709,7 +711,7 @@ class ContainerManager(Manager):
     @overload
     async def run(
         self,
-        image: str,
+        image: str | Image,
         command: str | Sequence[str] | None = None,
         *,
         detach: Literal[True],
@@ -722,7 +724,7 @@ class ContainerManager(Manager):
     @overload
     async def run(
         self,
-        image: str,
+        image: str | Image,
         command: str | Sequence[str] | None = None,
         *,
         stream: Literal[True],
@@ -736,7 +738,7 @@ class ContainerManager(Manager):
     @overload
     async def run(
         self,
-        image: str,
+        image: str | Image,
         command: str | Sequence[str] | None = None,
         *,
         detach: Literal[False] = False,
@@ -750,7 +752,7 @@ class ContainerManager(Manager):
     @overload
     async def run(
         self,
-        image: str,
+        image: str | Image,
         command: str | Sequence[str] | None = None,
         *,
         detach: bool = False,
@@ -763,7 +765,7 @@ class ContainerManager(Manager):
 
     async def run(
         self,
-        image: str,
+        image: str | Image,
         command: str | Sequence[str] | None = None,
         *,
         detach: bool = False,
@@ -783,11 +785,12 @@ class ContainerManager(Manager):
         - ``stream=True``: return a :class:`RunOutput` at once, yielding output live.
 
         ``remove=True`` removes the container afterwards, also when this raises or is
-        cancelled (for ``stream=True``: when the stream ends or is closed).
+        cancelled (for ``stream=True``: when the stream ends or is closed). ``image`` is a
+        name or an :class:`~aiodock.images.Image` handle (its id).
         """
         return await run_container(
             self,
-            image,
+            image_reference(image),
             command,
             detach=detach,
             stream=stream,

@@ -165,6 +165,16 @@ class Image(Resource):
         return await self._docker.images.remove(self.id, force=force, noprune=noprune)
 
 
+def image_reference(image: str | Image, *, by_name: bool = False) -> str:
+    """What a call that takes an image reference sends for ``image``: a name as given; an
+    :class:`Image` handle as its id, or (``by_name``, for swarm nodes that pull by name) its
+    first tag when it has one."""
+    if isinstance(image, Image):
+        tags = image.tags
+        return tags[0] if by_name and tags else image.id
+    return image
+
+
 class ImageManager(Manager):
     """Operations on images: ``docker.images``."""
 

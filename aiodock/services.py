@@ -20,6 +20,7 @@ from .errors import (
     ServiceNotConverged,
     ServiceRolledBack,
 )
+from .images import Image, image_reference
 from .resource import Manager, path_id
 from .swarm import versioned
 from .tasks import SwarmLogSource, Task
@@ -115,7 +116,8 @@ def apply_service_kwargs(
     if container_args:
         if "container_labels" in container_args:
             container_args["labels"] = container_args.pop("container_labels")
-        image = container_args.pop("image", None) or container.get("Image")
+        image = container_args.pop("image", None)
+        image = image_reference(image, by_name=True) if image else container.get("Image")
         if not image:
             raise InvalidArgument("image: a service needs an image")
         container.update(ContainerSpec(image=image, **container_args).to_api())
@@ -646,7 +648,7 @@ class ServiceManager(Manager):
 
     async def create(
         self,
-        image: str | None = None,
+        image: str | Image | None = None,
         command: str | Sequence[str] | None = None,
         *,
         spec: ServiceSpec | Mapping[str, Any] | None = None,

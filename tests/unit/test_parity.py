@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from aiodock import ContainerNotFound, Docker
+from aiodock import ContainerNotFound, Docker, Image
 
 from .conftest import FakeAnswer, FakeDaemon, FakeRequest
 
@@ -76,3 +76,41 @@ async def test_list_with_a_removed_container(fake_docker: FakeDocker) -> None:
         await docker.containers.list(all=True)
     kept = await docker.containers.list(all=True, ignore_removed=True)
     assert [c.id for c in kept] == IDS[:3] + IDS[4:]
+
+
+def _creating(request: FakeRequest) -> FakeAnswer:
+    if request.path == "/containers/create":
+        return FakeAnswer(201, json={"Id": "c" * 64, "Warnings": []})
+    if request.path == "/services/create":
+        return FakeAnswer(201, json={"ID": "s1"})
+    if request.path == "/services/s1":
+        return FakeAnswer(json={"ID": "s1", "Spec": {"Name": "web"}, "Version": {"Index": 1}})
+    return FakeAnswer(json={"Id": "c" * 64, "Name": "/c", "Config": {}})
+
+
+async def test_create_accepts_detach_and_image_handles(fake_docker: FakeDocker) -> None:
+    docker, daemon = await fake_docker(_creating)
+    image = Image(docker, {"Id": "sha256:" + "e" * 64, "RepoTags": ["app:1"]})
+    await docker.containers.create("busybox", ["true"], detach=True)
+    await docker.containers.create(image, ["true"])
+    first, second = daemon.sent("/containers/create")
+    assert first.json()["Image"] == "busybox" and "Detach" not in first.json()
+    assert second.json()["Image"] == image.id
+
+
+async def test_run_takes_an_image_handle(fake_docker: FakeDocker) -> None:
+    docker, daemon = await fake_docker(
+        lambda r: FakeAnswer(204) if r.path.endswith("/start") else _creating(r)
+    )
+    image = Image(docker, {"Id": "sha256:" + "e" * 64, "RepoTags": []})
+    container = await docker.containers.run(image, ["true"], detach=True)
+    assert container.id == "c" * 64
+    assert daemon.sent("/containers/create")[0].json()["Image"] == image.id
+
+
+async def test_services_create_takes_an_image_handle(fake_docker: FakeDocker) -> None:
+    docker, daemon = await fake_docker(_creating)
+    tagged = Image(docker, {"Id": "sha256:" + "e" * 64, "RepoTags": ["registry:5000/app:1"]})
+    await docker.services.create(tagged, name="web")
+    spec = daemon.sent("/services/create")[0].json()
+    assert spec["TaskTemplate"]["ContainerSpec"]["Image"] == "registry:5000/app:1"
