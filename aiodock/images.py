@@ -133,9 +133,9 @@ class Image(Resource):
         )
         return result
 
-    async def tag(self, repository: str, tag: str | None = None) -> None:
+    async def tag(self, repository: str, tag: str | None = None) -> bool:
         """Add the name ``repository:tag`` (``tag`` defaults to the one in ``repository``,
-        else ``latest``)."""
+        else ``latest``); ``True``, as docker-py answers."""
         repo, inline = split_tag(repository)
         if inline is not None and tag is not None:
             raise InvalidArgument(f"tag: {repository!r} already has a tag; pass one or the other")
@@ -144,6 +144,7 @@ class Image(Resource):
         await self._docker.transport.call(
             "POST", f"/images/{path_id(self.id)}/tag", params={"repo": repo, "tag": tag}
         )
+        return True
 
     def save(self, *, named: bool | str = False) -> ByteStream:
         """The image as a tar stream (``docker save``). By default it is saved by id, so

@@ -307,8 +307,9 @@ class Service(SwarmLogSource):
         auth_config: Mapping[str, str] | None = None,
         registry_auth_from: str | None = None,
         **kwargs: Any,
-    ) -> list[str]:
-        """Change the service; returns the daemon's warnings.
+    ) -> dict[str, Any]:
+        """Change the service; returns the daemon's answer, as docker-py does:
+        ``{"Warnings": [...]}`` (never empty; the list is also in ``service.warnings``).
 
         Keywords (as for ``services.create``: ``env=``, ``image=``, ``replicas=``,
         ``force_update=True``, ...) change only what they name in the spec as last read; a
@@ -331,7 +332,7 @@ class Service(SwarmLogSource):
 
     async def _send_update(
         self, body: dict[str, Any], params: dict[str, Any], headers: dict[str, str] | None
-    ) -> list[str]:
+    ) -> dict[str, Any]:
         answer = await versioned(
             self._docker.transport.json(
                 "POST",
@@ -344,17 +345,18 @@ class Service(SwarmLogSource):
         )
         self.warnings = _warnings(answer)
         await self.reload()
-        return self.warnings
+        return {**(answer if isinstance(answer, Mapping) else {}), "Warnings": self.warnings}
 
-    async def scale(self, replicas: int) -> list[str]:
+    async def scale(self, replicas: int) -> dict[str, Any]:
         """Set the replica count (replicated services; completions for replicated jobs)."""
         return await self.update(replicas=replicas)
 
-    async def force_update(self) -> list[str]:
-        """Recreate every task even though the spec did not change."""
+    async def force_update(self) -> dict[str, Any]:
+        """Recreate every task even though the spec did not change (answers as
+        :meth:`update`)."""
         return await self.update(force_update=True)
 
-    async def rollback(self) -> list[str]:
+    async def rollback(self) -> dict[str, Any]:
         """Go back to the spec before the last update (a daemon-side rollback)."""
         params = {"version": self.version, "rollback": "previous"}
         return await self._send_update(self.spec, params, None)

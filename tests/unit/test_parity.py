@@ -114,3 +114,34 @@ async def test_services_create_takes_an_image_handle(fake_docker: FakeDocker) ->
     await docker.services.create(tagged, name="web")
     spec = daemon.sent("/services/create")[0].json()
     assert spec["TaskTemplate"]["ContainerSpec"]["Image"] == "registry:5000/app:1"
+
+
+SERVICE = {
+    "ID": "s1",
+    "Version": {"Index": 7},
+    "Spec": {"Name": "web", "TaskTemplate": {"ContainerSpec": {"Image": "busybox"}}},
+}
+
+
+def _answers(request: FakeRequest) -> FakeAnswer:
+    if request.path == "/services/s1/update":
+        return FakeAnswer(json={})  # what Docker 20.10 answers: no Warnings at all
+    if request.path == "/services/s1":
+        return FakeAnswer(json=SERVICE)
+    if request.path == "/images/busybox/json":
+        return FakeAnswer(json={"Id": "sha256:" + "b" * 64, "RepoTags": ["busybox:latest"]})
+    return FakeAnswer(200, body=b"")
+
+
+async def test_answers_as_docker_py(fake_docker: FakeDocker) -> None:
+    docker, daemon = await fake_docker(_answers)
+    image = await docker.images.get("busybox")
+    assert await image.tag("example/busybox", "v1") is True
+    assert daemon.sent(f"/images/{image.id}/tag")[0].param("repo") == "example/busybox"
+    assert await docker.swarm.leave(force=True) is True
+    service = await docker.services.get("s1")
+    updated = await service.update(env={"A": "1"})
+    assert updated and updated == {"Warnings": []}
+    assert await service.force_update() == {"Warnings": []}
+    body = daemon.sent("/services/s1/update")[-1].json()
+    assert body["TaskTemplate"]["ForceUpdate"] >= 1
