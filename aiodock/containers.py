@@ -409,7 +409,9 @@ class Container(Resource):
         since: TimeSpec | None = None,
         until: TimeSpec | None = None,
     ) -> FrameStream:
-        """The container's output as a stream of :class:`Frame` objects.
+        """The container's output: awaited, its bytes (``stdout``/``stderr`` choose the
+        streams), as docker-py's ``logs()`` gives them; iterated, :class:`Frame` objects as
+        they come (``.demux()``, ``.lines()`` for other shapes).
 
         ``follow`` keeps streaming until the container stops. ``tail`` limits the output to
         its last lines. ``since``/``until`` take a datetime, a Unix timestamp, or a duration

@@ -199,6 +199,11 @@ class FrameStream(ResponseStream[Frame]):
             raise error
         return await super()._fill()
 
+    def __await__(self) -> Generator[Any, None, bytes]:
+        """``await stream`` is :meth:`read`: ``await container.logs()`` gives bytes, as
+        docker-py's ``logs()`` does, while ``async for`` over the same call streams frames."""
+        return self.read().__await__()
+
     async def read(self) -> bytes:
         """Every byte of every stream, in order, until the stream ends. A
         :class:`DaemonStreamError` carries the bytes read before it as ``output``."""

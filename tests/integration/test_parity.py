@@ -1,0 +1,28 @@
+"""docker-py's high-level behaviour against the daemon: what ``await`` on a log call
+gives, while iterating it still streams frames."""
+
+from __future__ import annotations
+
+from aiodock import Docker, Frame, StreamType
+
+
+async def test_awaited_logs_are_bytes_and_iterated_logs_are_frames(
+    docker: Docker, labels: dict[str, str], test_image: str
+) -> None:
+    script = ["sh", "-c", "echo out; echo err >&2"]
+    container = await docker.containers.run(test_image, script, detach=True, labels=labels)
+    try:
+        assert (await container.wait(timeout=30))["StatusCode"] == 0
+        both = await container.logs()
+        assert isinstance(both, bytes)
+        assert sorted(both.splitlines()) == [b"err", b"out"]
+        assert await container.logs(stderr=False) == b"out\n"
+        assert await container.logs(stdout=False) == b"err\n"
+        frames = [frame async for frame in container.logs()]
+        assert all(isinstance(frame, Frame) for frame in frames)
+        assert {(f.stream, f.data) for f in frames} == {
+            (StreamType.STDOUT, b"out\n"),
+            (StreamType.STDERR, b"err\n"),
+        }
+    finally:
+        await container.remove(force=True)
