@@ -193,7 +193,7 @@ def _healthcheck(value: Any, name: str) -> dict[str, Any]:
             return dict(value)  # the raw API object: durations already in nanoseconds
         raise InvalidArgument(
             f"{name}: unknown fields {sorted(map(str, keys))}; use Healthcheck(test=..., "
-            "interval=<seconds>) or the API's Test/Interval/... (nanoseconds)"
+            "interval=...) or the API's Test/Interval/... (nanoseconds)"
         )
     raise _fail(name, "a Healthcheck or a dict", value)
 

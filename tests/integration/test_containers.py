@@ -338,7 +338,7 @@ async def test_stats_stream_and_single(make: Make) -> None:
 
 @pytest.mark.needs("healthcheck")
 async def test_health_waits_and_reports(make: Make) -> None:
-    healthy = await make(healthcheck=Healthcheck("true", interval=0.2, timeout=2))
+    healthy = await make(healthcheck=Healthcheck("true", interval="200ms", timeout="2s"))
     assert healthy.health == "none"  # inspected at creation, before the first check
     await healthy.reload()
     assert healthy.health in ("starting", "healthy")
@@ -347,13 +347,13 @@ async def test_health_waits_and_reports(make: Make) -> None:
     assert healthy.health == "healthy"
 
     failing = await make(
-        healthcheck=Healthcheck("echo broken-check; exit 1", interval=0.2, retries=1)
+        healthcheck=Healthcheck("echo broken-check; exit 1", interval="200ms", retries=1)
     )
     with pytest.raises(UnhealthyError, match="broken-check") as info:
         await failing.wait_healthy(timeout=20, interval=0.1)
     assert info.value.status == "unhealthy" and "broken-check" in info.value.output
 
-    slow = await make(healthcheck=Healthcheck("true", interval=60, start_period=60))
+    slow = await make(healthcheck=Healthcheck("true", interval="60s", start_period="60s"))
     with pytest.raises(HealthTimeoutError) as timeout_info:
         await slow.wait_healthy(timeout=0.5, interval=0.1)
     assert isinstance(timeout_info.value, asyncio.TimeoutError)

@@ -26,3 +26,18 @@ async def test_awaited_logs_are_bytes_and_iterated_logs_are_frames(
         }
     finally:
         await container.remove(force=True)
+
+
+SECOND = 1_000_000_000  # docker-py's documentation writes health check durations so
+
+
+async def test_health_check_durations_as_docker_py_writes_them(
+    docker: Docker, labels: dict[str, str], test_image: str
+) -> None:
+    check = {"test": ["CMD", "true"], "interval": 10 * SECOND, "start_period": "1m30s"}
+    container = await docker.containers.create(test_image, healthcheck=check, labels=labels)
+    try:
+        health = container.attrs["Config"]["Healthcheck"]
+        assert health["Interval"] == 10 * SECOND and health["StartPeriod"] == 90 * SECOND
+    finally:
+        await container.remove(force=True)

@@ -70,7 +70,7 @@ async def test_real_answers_are_covered_by_the_shapes(
             ports={"80/tcp": None},
             volumes={volume.name: {"bind": "/data", "mode": "rw"}},
             tmpfs={"/scratch": "size=1m"},
-            healthcheck=Healthcheck(test=["CMD", "true"], interval=0.05, retries=1),
+            healthcheck=Healthcheck(test=["CMD", "true"], interval="50ms", retries=1),
         )
         await container.start()
         for _ in range(200 if health_checks_run else 1):  # until the first check has run
