@@ -31,6 +31,7 @@ from .build.session import (
 from .byte_stream import ByteStream
 from .errors import (
     APIError,
+    ImageLoadError,
     ImageNotFound,
     InvalidArgument,
 )
@@ -38,7 +39,7 @@ from .reference import familiar_name, parse_reference, split_tag
 from .registry_data import RegistryData
 from .resource import Manager, Resource, path_id
 from .shapes import ImageConfig
-from .streams import ProgressStream
+from .streams import ProgressStream, progress_error
 from .transport import ByteSource
 from .utils import (
     Filters,
@@ -59,6 +60,10 @@ ImageSource = (
     bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]
 )
 """Image or context bytes: bytes, a path, a binary file, or an async iterable of bytes."""
+
+LoadSource = bytes | bytearray | memoryview | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]
+"""What :meth:`ImageManager.load` reads: bytes, a binary file, an async iterable of bytes, or
+a :class:`pathlib.Path` (not a ``str``: data or path?)."""
 
 Platform = str | Mapping[str, str]
 """``"linux/arm64/v8"`` or ``{"os": "linux", "architecture": "arm64", "variant": "v8"}``."""
@@ -512,26 +517,36 @@ class ImageManager(Manager):
         return ByteStream(docker, opener, f"save {', '.join(listed)}")
 
     def load(
-        self, data: ImageSource, *, quiet: bool = False, platform: Platform | None = None
+        self, data: LoadSource, *, quiet: bool = False, platform: Platform | None = None
     ) -> ProgressStream[builtins.list[Image]]:
-        """Load images from a tar made by :meth:`save` / ``docker save``: bytes, a path, a
-        binary file, or an async iterable of bytes (streamed); ``platform`` (API 1.48)
-        loads only that variant. ``await`` gives the loaded images."""
+        """Load images from a tar made by :meth:`save` / ``docker save``: bytes, a binary
+        file, or an async iterable of bytes (streamed), or a :class:`pathlib.Path` to read
+        (a ``str`` is refused: it could be either the data or a path); ``platform`` (API
+        1.48) loads only that variant. ``await`` gives the loaded images; a failed load
+        raises :class:`~aiodock.errors.ImageLoadError`, as docker-py does."""
+        if isinstance(data, str):
+            raise InvalidArgument(
+                "data: a str is neither the tar's bytes nor a path; give bytes, a binary file, "
+                f"an async iterable of bytes, or pathlib.Path({data[:40]!r}) to read a file"
+            )
         body = iter_file(data, name="data")
         if platform is not None:
             platform_json(platform)
         docker = self._docker
 
         async def opener() -> ByteSource:
-            return await docker.transport.request(
-                "POST",
-                "/images/load",
-                params={"quiet": quiet, "platform": await _platform(docker, "load", platform)},
-                data=body,
-                headers={"Content-Type": "application/x-tar"},
-                stream=True,
-                timeout=None,
-            )
+            try:
+                return await docker.transport.request(
+                    "POST",
+                    "/images/load",
+                    params={"quiet": quiet, "platform": await _platform(docker, "load", platform)},
+                    data=body,
+                    headers={"Content-Type": "application/x-tar"},
+                    stream=True,
+                    timeout=None,
+                )
+            except APIError as exc:
+                raise ImageLoadError.from_api_error(exc) from None
 
         async def finish(log: builtins.list[dict[str, Any]]) -> builtins.list[Image]:
             images: builtins.list[Image] = []
@@ -544,7 +559,10 @@ class ImageManager(Manager):
                             images.append(await self.get(match.group(1)))
             return images
 
-        return ProgressStream(docker, opener, "load", finish)
+        def failed(item: dict[str, Any], log: builtins.list[dict[str, Any]]) -> Exception:
+            return ImageLoadError.from_api_error(progress_error(item, log, "load"))
+
+        return ProgressStream(docker, opener, "load", finish, failed)
 
     def import_image(
         self,

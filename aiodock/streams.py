@@ -295,7 +295,7 @@ class JSONStream(ResponseStream[T]):
         return [transform(item) for item in items]
 
 
-def progress_error(item: dict[str, Any], log: list[dict[str, Any]], what: str) -> Exception:
+def progress_error(item: dict[str, Any], log: list[dict[str, Any]], what: str) -> APIError:
     """The default error for a progress object carrying ``error``/``errorDetail``."""
     detail = item.get("errorDetail") or {}
     message = item.get("error") or detail.get("message") or "unknown error"

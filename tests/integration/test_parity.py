@@ -3,7 +3,9 @@ gives, while iterating it still streams frames."""
 
 from __future__ import annotations
 
-from aiodock import Docker, Frame, StreamType
+import pytest
+
+from aiodock import APIError, Docker, Frame, ImageLoadError, StreamType
 
 
 async def test_awaited_logs_are_bytes_and_iterated_logs_are_frames(
@@ -41,3 +43,9 @@ async def test_health_check_durations_as_docker_py_writes_them(
         assert health["Interval"] == 10 * SECOND and health["StartPeriod"] == 90 * SECOND
     finally:
         await container.remove(force=True)
+
+
+async def test_a_failed_image_load_raises_image_load_error(docker: Docker) -> None:
+    with pytest.raises(ImageLoadError) as caught:
+        await docker.images.load(b"this is not an image archive" * 100)
+    assert isinstance(caught.value, APIError)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
-from aiodock import ContainerNotFound, Docker, Image
+from aiodock import APIError, ContainerNotFound, Docker, Image, ImageLoadError, InvalidArgument
 
 from .conftest import FakeAnswer, FakeDaemon, FakeRequest
 
@@ -145,3 +146,31 @@ async def test_answers_as_docker_py(fake_docker: FakeDocker) -> None:
     assert await service.force_update() == {"Warnings": []}
     body = daemon.sent("/services/s1/update")[-1].json()
     assert body["TaskTemplate"]["ForceUpdate"] >= 1
+
+
+async def test_images_load_refuses_a_str_before_sending(fake_docker: FakeDocker) -> None:
+    docker, daemon = await fake_docker(lambda r: FakeAnswer(200, json={}))
+    with pytest.raises(InvalidArgument, match=r"pathlib\.Path"):
+        docker.images.load("image.tar")  # type: ignore[arg-type]
+    assert [r.path for r in daemon.requests if r.path != "/_ping"] == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        FakeAnswer(
+            500, json={"message": "Error processing tar file(exit status 1): unexpected EOF"}
+        ),
+        FakeAnswer(200, body=b'{"errorDetail":{"message":"bad tar"},"error":"bad tar"}\n'),
+    ],
+)
+async def test_a_failed_load_raises_image_load_error(
+    fake_docker: FakeDocker, tmp_path: Path, answer: FakeAnswer
+) -> None:
+    docker, daemon = await fake_docker(lambda r: answer)
+    archive = tmp_path / "image.tar"
+    archive.write_bytes(b"not a tar")
+    with pytest.raises(ImageLoadError) as caught:
+        await docker.images.load(archive)
+    assert isinstance(caught.value, APIError) and caught.value.message
+    assert daemon.sent("/images/load")[0].body == b"not a tar"
