@@ -208,6 +208,19 @@ async def _registry_headers(
     return {"X-Registry-Auth": header} if header else {}
 
 
+async def _resolve_references(docker: Docker, kwargs: dict[str, Any]) -> None:
+    """``secrets=``/``configs=`` given by name, id or handle, as references."""
+    for key, manager in (("secrets", docker.secrets), ("configs", docker.configs)):
+        items = kwargs.get(key)
+        if items is None:
+            continue
+        if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence):
+            raise InvalidArgument(
+                f"{key}: expected a list of names, ids, handles or references, got {items!r}"
+            )
+        kwargs[key] = [await manager.as_reference(item) for item in items]
+
+
 def _warnings(answer: Any) -> list[str]:
     if not isinstance(answer, Mapping):
         return []
@@ -317,6 +330,7 @@ class Service(SwarmLogSource):
         changed since, :class:`~aiodock.swarm.OutOfSequence` is raised (reload and retry).
         """
         base = _spec_json(spec) if spec is not None else self.spec
+        await _resolve_references(self._docker, kwargs)
         body = apply_service_kwargs(base, kwargs, updating=True)
         if registry_auth_from not in (None, "spec", "previous-spec"):
             raise InvalidArgument(
@@ -662,13 +676,16 @@ class ServiceManager(Manager):
         ``args``, ``env``, ``name``, ``labels``, ``mode``, ``replicas``, ``mounts``,
         ``secrets``, ``configs``, ``constraints``, ``resources``, ``restart_policy``,
         ``update_config``, ``endpoint_spec``, ``networks``, ... (keywords lay over
-        ``spec``). Registry credentials for the image are sent as for pulls
+        ``spec``). ``secrets`` and ``configs`` take names, ids or handles (each a file named
+        after it: ``/run/secrets/<name>`` for a secret, as the docker CLI mounts it) as well
+        as typed references. Registry credentials for the image are sent as for pulls
         (``auth_config``, else the docker CLI's configuration)."""
         if image is not None:
             kwargs["image"] = image
         if command is not None:
             kwargs["command"] = command
         base = _spec_json(spec) if spec is not None else {}
+        await _resolve_references(self._docker, kwargs)
         body = apply_service_kwargs(base, kwargs, updating=False)
         image_name = body["TaskTemplate"]["ContainerSpec"]["Image"]
         headers = await _registry_headers(self._docker, image_name, auth_config)

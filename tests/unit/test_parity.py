@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from aiodock import APIError, ContainerNotFound, Docker, Image, ImageLoadError, InvalidArgument
+from aiodock import (
+    APIError,
+    ContainerNotFound,
+    Docker,
+    Image,
+    ImageLoadError,
+    InvalidArgument,
+    NotFound,
+)
+from aiodock.configs import Config
+from aiodock.types import SecretReference
 
 from .conftest import FakeAnswer, FakeDaemon, FakeRequest
 
@@ -174,3 +184,42 @@ async def test_a_failed_load_raises_image_load_error(
         await docker.images.load(archive)
     assert isinstance(caught.value, APIError) and caught.value.message
     assert daemon.sent("/images/load")[0].body == b"not a tar"
+
+
+def _swarm_objects(request: FakeRequest) -> FakeAnswer:
+    if request.path == "/services/create":
+        return FakeAnswer(201, json={"ID": "s1"})
+    if request.path == "/services/s1":
+        return FakeAnswer(json=SERVICE)
+    if request.path in ("/secrets/db-pass", "/secrets/sec1"):
+        return FakeAnswer(json={"ID": "sec1", "Spec": {"Name": "db-pass"}})
+    if request.path == "/secrets/missing":
+        return FakeAnswer(404, json={"message": "secret missing not found"})
+    return FakeAnswer(404, json={"message": "page not found"})
+
+
+async def test_services_take_secrets_and_configs_by_name_id_or_handle(
+    fake_docker: FakeDocker,
+) -> None:
+    docker, daemon = await fake_docker(_swarm_objects)
+    config = Config(docker, {"ID": "cfg1", "Spec": {"Name": "app.conf"}})
+    typed = SecretReference("sec9", "other", filename="other.txt")
+    await docker.services.create(
+        "busybox", name="web", secrets=["db-pass", "sec1", typed], configs=[config]
+    )
+    container = daemon.sent("/services/create")[0].json()["TaskTemplate"]["ContainerSpec"]
+    by_name = {"SecretID": "sec1", "SecretName": "db-pass"}
+    assert [{k: s[k] for k in ("SecretID", "SecretName")} for s in container["Secrets"]] == [
+        by_name,
+        by_name,
+        {"SecretID": "sec9", "SecretName": "other"},
+    ]
+    assert container["Secrets"][0]["File"]["Name"] == "db-pass"  # /run/secrets/db-pass
+    assert [(c["ConfigID"], c["File"]["Name"]) for c in container["Configs"]] == [
+        ("cfg1", "app.conf")
+    ]
+    service = await docker.services.get("s1")
+    with pytest.raises(NotFound):
+        await service.update(secrets=["missing"])
+    with pytest.raises(InvalidArgument, match="list of names"):
+        await docker.services.create("busybox", secrets="db-pass")
