@@ -289,8 +289,13 @@ async def resolve_from_config(
 ) -> AuthConfig | None:
     """Credentials for ``registry`` from the docker configuration, as the docker CLI finds
     them: ``credHelpers`` entry, else ``credsStore``, else ``auths``."""
+    return await resolve_in_config(load_config(dockercfg_path), registry)
+
+
+async def resolve_in_config(config: Mapping[str, Any], registry: str) -> AuthConfig | None:
+    """Credentials for ``registry`` from a loaded docker configuration (see
+    :func:`resolve_from_config`)."""
     key = normalize_registry(registry)
-    config = load_config(dockercfg_path)
     if not config:
         return None
     store = _store_for(config, key)

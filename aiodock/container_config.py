@@ -156,6 +156,8 @@ def _environment(value: Any, name: str) -> list[str]:
         for key, item in value.items():
             if not isinstance(key, str) or not key or "=" in key:
                 raise InvalidArgument(f"{name}: {key!r} is not a variable name")
+            if isinstance(item, bytes):
+                item = item.decode("utf-8")
             if item is None:
                 out.append(key)
             elif isinstance(item, (str, int, float, bool)):
@@ -191,7 +193,7 @@ def _healthcheck(value: Any, name: str) -> dict[str, Any]:
             return dict(value)  # the raw API object: durations already in nanoseconds
         raise InvalidArgument(
             f"{name}: unknown fields {sorted(map(str, keys))}; use Healthcheck(test=..., "
-            "interval=<seconds>) or the API's Test/Interval/... (nanoseconds)"
+            "interval=...) or the API's Test/Interval/... (nanoseconds)"
         )
     raise _fail(name, "a Healthcheck or a dict", value)
 
@@ -294,22 +296,31 @@ def _extra_hosts(value: Any, name: str) -> list[str]:
     return items
 
 
-def _links(value: Any, name: str) -> list[str]:
+def link_pairs(value: Any, name: str = "links") -> list[tuple[str, str | None]]:
+    """Links as ``(container, alias or None)`` pairs, from a dict of name to alias or a
+    list of names and pairs."""
     if isinstance(value, Mapping):
         pairs = list(value.items())
     elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
         pairs = [tuple(item) if isinstance(item, (tuple, list)) else (item, None) for item in value]
     else:
         raise _fail(name, "a dict of name to alias", value)
-    out = []
+    out: list[tuple[str, str | None]] = []
     for pair in pairs:
         if len(pair) != 2 or not isinstance(pair[0], str):
             raise _fail(name, "name/alias pairs", value)
         target, alias = pair
+        out.append((target, None if alias is None else _string(alias, name)))
+    return out
+
+
+def _links(value: Any, name: str) -> list[str]:
+    out = []
+    for target, alias in link_pairs(value, name):
         if alias is None:
             out.append(target if ":" in target else f"{target}:{target}")
         else:
-            out.append(f"{target}:{_string(alias, name)}")
+            out.append(f"{target}:{alias}")
     return out
 
 
@@ -332,6 +343,9 @@ _VOLUME_MODES = frozenset(
 )
 
 
+_PROPAGATION = frozenset("shared rshared slave rslave private rprivate".split())
+
+
 def _volume_mode(mode: Any, name: str, spec: Any) -> str:
     if not isinstance(mode, str) or not mode or set(mode.split(",")) - _VOLUME_MODES:
         raise InvalidArgument(f"{name}: {spec!r}: invalid mode {mode!r} (rw, ro, z, Z, ...)")
@@ -348,8 +362,17 @@ def _volumes(value: Any, name: str) -> tuple[list[str], dict[str, dict[str, Any]
                 raise InvalidArgument(f"{name}: {source!r} is not a host path or volume name")
             if isinstance(spec, str):
                 bind, mode = spec, "rw"
-            elif isinstance(spec, Mapping) and set(spec) <= {"bind", "mode"} and "bind" in spec:
-                bind, mode = spec["bind"], spec.get("mode", "rw")
+            elif (
+                isinstance(spec, Mapping)
+                and set(spec) <= {"bind", "mode", "ro", "propagation"}
+                and "bind" in spec
+            ):
+                if "ro" in spec and "mode" in spec:
+                    raise InvalidArgument(f"{name}: {source!r}: give 'ro' or 'mode', not both")
+                bind = spec["bind"]
+                mode = ("ro" if spec["ro"] else "rw") if "ro" in spec else spec.get("mode", "rw")
+                if spec.get("propagation") in _PROPAGATION:
+                    mode = f"{mode},{spec['propagation']}"
             else:
                 raise InvalidArgument(
                     f"{name}: {source!r}: expected {{'bind': '/path', 'mode': 'rw'}}, got {spec!r}"

@@ -34,12 +34,14 @@ from .container_config import (
 )
 from .container_run import RunOutput, run_container
 from .errors import (
+    ContainerNotFound,
     DockerTimeoutError,
     HealthTimeoutError,
     InvalidArgument,
     NotModified,
     UnhealthyError,
 )
+from .images import Image, image_reference
 from .reference import familiar_name
 from .resource import Manager, Resource, path_id
 from .shapes import (
@@ -58,6 +60,7 @@ from .utils import (
     QueryValue,
     TimeSpec,
     encode_filters,
+    inspect_each,
     timeout_after,
     to_timestamp,
 )
@@ -65,7 +68,6 @@ from .versions import adapt_create, check_body, request_target, require
 
 if TYPE_CHECKING:
     from .exec import ExecResult
-    from .images import Image
     from .process import ProcessStarter
 
 __all__ = [
@@ -407,7 +409,9 @@ class Container(Resource):
         since: TimeSpec | None = None,
         until: TimeSpec | None = None,
     ) -> FrameStream:
-        """The container's output as a stream of :class:`Frame` objects.
+        """The container's output: awaited, its bytes (``stdout``/``stderr`` choose the
+        streams), as docker-py's ``logs()`` gives them; iterated, :class:`Frame` objects as
+        they come (``.demux()``, ``.lines()`` for other shapes).
 
         ``follow`` keeps streaming until the container stops. ``tail`` limits the output to
         its last lines. ``since``/``until`` take a datetime, a Unix timestamp, or a duration
@@ -635,11 +639,17 @@ class ContainerManager(Manager):
         since: str | None = None,
         before: str | None = None,
         size: bool = False,
+        sparse: bool = False,
+        ignore_removed: bool = False,
     ) -> list[Container]:
-        """Containers (running ones unless ``all``), newest first, as handles built from the
-        list answer itself. ``limit`` keeps the newest n (implies ``all``); ``since``/
-        ``before`` keep those created after/before the named container; ``size`` adds
-        ``SizeRw``/``SizeRootFs``."""
+        """Containers (running ones unless ``all``), newest first, each inspected (a few at
+        a time) so that ``attrs`` is complete, as docker-py gives them. ``sparse=True`` keeps
+        the list entries instead (one request, no ``Config``; :meth:`Container.reload`
+        completes them). A container removed between the list and its inspection raises
+        ``ContainerNotFound``, or is left out with ``ignore_removed=True``. ``limit`` keeps
+        the newest n (implies ``all``); ``since``/``before`` keep those created after/before
+        the named container; ``size`` adds ``SizeRw``/``SizeRootFs`` (to the entries:
+        give ``sparse=True`` to see them)."""
         merged: dict[str, Any] = dict(filters or {})
         if since is not None:
             merged["since"] = _string(since, "since")
@@ -658,18 +668,28 @@ class ContainerManager(Manager):
             },
         )
         docker = self._docker
-        for entry in entries or []:
-            if "Config" in entry and not entry["Config"]:
-                del entry["Config"]  # Podman's empty one: list entries have none
-        return [Container(docker, entry) for entry in entries or []]
+        if sparse:
+            for entry in entries or []:
+                if "Config" in entry and not entry["Config"]:
+                    del entry["Config"]  # Podman's empty one: list entries have none
+            return [Container(docker, entry) for entry in entries or []]
+
+        return await inspect_each(
+            self.get,
+            (entry["Id"] for entry in entries or []),
+            missing=ContainerNotFound,
+            skip_missing=ignore_removed,
+        )
 
     async def create(
-        self, image: str, command: str | Sequence[str] | None = None, **kwargs: Any
+        self, image: str | Image, command: str | Sequence[str] | None = None, **kwargs: Any
     ) -> Container:
         """Create a container from docker-py's keyword arguments (see :data:`CREATE_KEYWORDS`
         and ``docs/containers.md``); returns the handle with its inspect data. The image
-        must exist locally (``run()`` pulls it)."""
-        request = create_body(image, command, **kwargs)
+        must exist locally (``run()`` pulls it); an :class:`~aiodock.images.Image` handle
+        stands for its id. ``detach`` is accepted and ignored, as docker-py does."""
+        kwargs.pop("detach", None)
+        request = create_body(image_reference(image), command, **kwargs)
         created = await self._create(request)
         await created.reload()
         return created
@@ -693,7 +713,7 @@ class ContainerManager(Manager):
     @overload
     async def run(
         self,
-        image: str,
+        image: str | Image,
         command: str | Sequence[str] | None = None,
         *,
         detach: Literal[True],
@@ -706,7 +726,7 @@ class ContainerManager(Manager):
     @overload
     async def run(
         self,
-        image: str,
+        image: str | Image,
         command: str | Sequence[str] | None = None,
         *,
         stream: Literal[True],
@@ -720,7 +740,7 @@ class ContainerManager(Manager):
     @overload
     async def run(
         self,
-        image: str,
+        image: str | Image,
         command: str | Sequence[str] | None = None,
         *,
         detach: Literal[False] = False,
@@ -734,7 +754,7 @@ class ContainerManager(Manager):
     @overload
     async def run(
         self,
-        image: str,
+        image: str | Image,
         command: str | Sequence[str] | None = None,
         *,
         detach: bool = False,
@@ -747,7 +767,7 @@ class ContainerManager(Manager):
 
     async def run(
         self,
-        image: str,
+        image: str | Image,
         command: str | Sequence[str] | None = None,
         *,
         detach: bool = False,
@@ -767,11 +787,12 @@ class ContainerManager(Manager):
         - ``stream=True``: return a :class:`RunOutput` at once, yielding output live.
 
         ``remove=True`` removes the container afterwards, also when this raises or is
-        cancelled (for ``stream=True``: when the stream ends or is closed).
+        cancelled (for ``stream=True``: when the stream ends or is closed). ``image`` is a
+        name or an :class:`~aiodock.images.Image` handle (its id).
         """
         return await run_container(
             self,
-            image,
+            image_reference(image),
             command,
             detach=detach,
             stream=stream,

@@ -154,6 +154,17 @@ def api_error(
     return cls(status, message, method=method, path=path, body=body)
 
 
+class ImageLoadError(APIError):
+    """``images.load()`` failed: the daemon refused the tar (not an image archive, cut
+    short) or reported an error while loading it. ``status``, ``message`` as for
+    :class:`APIError`."""
+
+    @classmethod
+    def from_api_error(cls, exc: APIError) -> ImageLoadError:
+        """The same answer, as an image load's error."""
+        return cls(exc.status, exc.message, method=exc.method, path=exc.path, body=exc.body)
+
+
 class ContainerError(DockerError):
     """A container run with ``detach=False`` exited with a non-zero status."""
 

@@ -11,7 +11,6 @@ What a build sends and reads (its parameters, :class:`BuildStream`) is in
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import os
 import re
@@ -32,6 +31,7 @@ from .build.session import (
 from .byte_stream import ByteStream
 from .errors import (
     APIError,
+    ImageLoadError,
     ImageNotFound,
     InvalidArgument,
 )
@@ -39,9 +39,16 @@ from .reference import familiar_name, parse_reference, split_tag
 from .registry_data import RegistryData
 from .resource import Manager, Resource, path_id
 from .shapes import ImageConfig
-from .streams import ProgressStream
+from .streams import ProgressStream, progress_error
 from .transport import ByteSource
-from .utils import Filters, QueryValue, encode_filters, parse_bytes, platform_json
+from .utils import (
+    Filters,
+    QueryValue,
+    encode_filters,
+    inspect_each,
+    parse_bytes,
+    platform_json,
+)
 from .versions import request_target, require
 
 if TYPE_CHECKING:
@@ -53,6 +60,10 @@ ImageSource = (
     bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]
 )
 """Image or context bytes: bytes, a path, a binary file, or an async iterable of bytes."""
+
+LoadSource = bytes | bytearray | memoryview | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]
+"""What :meth:`ImageManager.load` reads: bytes, a binary file, an async iterable of bytes, or
+a :class:`pathlib.Path` (not a ``str``: data or path?)."""
 
 Platform = str | Mapping[str, str]
 """``"linux/arm64/v8"`` or ``{"os": "linux", "architecture": "arm64", "variant": "v8"}``."""
@@ -127,9 +138,9 @@ class Image(Resource):
         )
         return result
 
-    async def tag(self, repository: str, tag: str | None = None) -> None:
+    async def tag(self, repository: str, tag: str | None = None) -> bool:
         """Add the name ``repository:tag`` (``tag`` defaults to the one in ``repository``,
-        else ``latest``)."""
+        else ``latest``); ``True``, as docker-py answers."""
         repo, inline = split_tag(repository)
         if inline is not None and tag is not None:
             raise InvalidArgument(f"tag: {repository!r} already has a tag; pass one or the other")
@@ -138,6 +149,7 @@ class Image(Resource):
         await self._docker.transport.call(
             "POST", f"/images/{path_id(self.id)}/tag", params={"repo": repo, "tag": tag}
         )
+        return True
 
     def save(self, *, named: bool | str = False) -> ByteStream:
         """The image as a tar stream (``docker save``). By default it is saved by id, so
@@ -157,6 +169,16 @@ class Image(Resource):
         """Remove the image (``force`` even when tagged several times or in use by stopped
         containers); the daemon's list of untagged and deleted ids."""
         return await self._docker.images.remove(self.id, force=force, noprune=noprune)
+
+
+def image_reference(image: str | Image, *, by_name: bool = False) -> str:
+    """What a call that takes an image reference sends for ``image``: a name as given; an
+    :class:`Image` handle as its id, or (``by_name``, for swarm nodes that pull by name) its
+    first tag when it has one."""
+    if isinstance(image, Image):
+        tags = image.tags
+        return tags[0] if by_name and tags else image.id
+    return image
 
 
 class ImageManager(Manager):
@@ -216,14 +238,9 @@ class ImageManager(Manager):
         if sparse:
             return [Image(self._docker, summary) for summary in summaries]
 
-        async def inspect(image_id: str) -> Image | None:
-            try:
-                return await self.get(image_id)
-            except ImageNotFound:
-                return None  # removed since it was listed
-
-        found = await asyncio.gather(*(inspect(s["Id"]) for s in summaries))
-        return [image for image in found if image is not None]
+        return await inspect_each(
+            self.get, (s["Id"] for s in summaries), missing=ImageNotFound, skip_missing=True
+        )
 
     async def remove(
         self,
@@ -500,26 +517,36 @@ class ImageManager(Manager):
         return ByteStream(docker, opener, f"save {', '.join(listed)}")
 
     def load(
-        self, data: ImageSource, *, quiet: bool = False, platform: Platform | None = None
+        self, data: LoadSource, *, quiet: bool = False, platform: Platform | None = None
     ) -> ProgressStream[builtins.list[Image]]:
-        """Load images from a tar made by :meth:`save` / ``docker save``: bytes, a path, a
-        binary file, or an async iterable of bytes (streamed); ``platform`` (API 1.48)
-        loads only that variant. ``await`` gives the loaded images."""
+        """Load images from a tar made by :meth:`save` / ``docker save``: bytes, a binary
+        file, or an async iterable of bytes (streamed), or a :class:`pathlib.Path` to read
+        (a ``str`` is refused: it could be either the data or a path); ``platform`` (API
+        1.48) loads only that variant. ``await`` gives the loaded images; a failed load
+        raises :class:`~aiodock.errors.ImageLoadError`, as docker-py does."""
+        if isinstance(data, str):
+            raise InvalidArgument(
+                "data: a str is neither the tar's bytes nor a path; give bytes, a binary file, "
+                f"an async iterable of bytes, or pathlib.Path({data[:40]!r}) to read a file"
+            )
         body = iter_file(data, name="data")
         if platform is not None:
             platform_json(platform)
         docker = self._docker
 
         async def opener() -> ByteSource:
-            return await docker.transport.request(
-                "POST",
-                "/images/load",
-                params={"quiet": quiet, "platform": await _platform(docker, "load", platform)},
-                data=body,
-                headers={"Content-Type": "application/x-tar"},
-                stream=True,
-                timeout=None,
-            )
+            try:
+                return await docker.transport.request(
+                    "POST",
+                    "/images/load",
+                    params={"quiet": quiet, "platform": await _platform(docker, "load", platform)},
+                    data=body,
+                    headers={"Content-Type": "application/x-tar"},
+                    stream=True,
+                    timeout=None,
+                )
+            except APIError as exc:
+                raise ImageLoadError.from_api_error(exc) from None
 
         async def finish(log: builtins.list[dict[str, Any]]) -> builtins.list[Image]:
             images: builtins.list[Image] = []
@@ -532,7 +559,10 @@ class ImageManager(Manager):
                             images.append(await self.get(match.group(1)))
             return images
 
-        return ProgressStream(docker, opener, "load", finish)
+        def failed(item: dict[str, Any], log: builtins.list[dict[str, Any]]) -> Exception:
+            return ImageLoadError.from_api_error(progress_error(item, log, "load"))
+
+        return ProgressStream(docker, opener, "load", finish, failed)
 
     def import_image(
         self,

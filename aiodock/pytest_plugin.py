@@ -177,7 +177,7 @@ async def remove_session_objects(
         except DockerError as exc:
             failures.append(f"{what}: {exc}")
 
-    for container in await docker.containers.list(all=True, filters=filters):
+    for container in await docker.containers.list(all=True, filters=filters, sparse=True):
         if wanted(container.labels, container.attrs.get("Created")):
             await attempt(
                 f"container {container.short_id}", container.remove(force=True, volumes=True)

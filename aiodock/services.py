@@ -20,6 +20,7 @@ from .errors import (
     ServiceNotConverged,
     ServiceRolledBack,
 )
+from .images import Image, image_reference
 from .resource import Manager, path_id
 from .swarm import versioned
 from .tasks import SwarmLogSource, Task
@@ -115,7 +116,8 @@ def apply_service_kwargs(
     if container_args:
         if "container_labels" in container_args:
             container_args["labels"] = container_args.pop("container_labels")
-        image = container_args.pop("image", None) or container.get("Image")
+        image = container_args.pop("image", None)
+        image = image_reference(image, by_name=True) if image else container.get("Image")
         if not image:
             raise InvalidArgument("image: a service needs an image")
         container.update(ContainerSpec(image=image, **container_args).to_api())
@@ -204,6 +206,19 @@ async def _registry_headers(
 
     header = await auth_header_for(image, auth_config, docker=docker)
     return {"X-Registry-Auth": header} if header else {}
+
+
+async def _resolve_references(docker: Docker, kwargs: dict[str, Any]) -> None:
+    """``secrets=``/``configs=`` given by name, id or handle, as references."""
+    for key, manager in (("secrets", docker.secrets), ("configs", docker.configs)):
+        items = kwargs.get(key)
+        if items is None:
+            continue
+        if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence):
+            raise InvalidArgument(
+                f"{key}: expected a list of names, ids, handles or references, got {items!r}"
+            )
+        kwargs[key] = [await manager.as_reference(item) for item in items]
 
 
 def _warnings(answer: Any) -> list[str]:
@@ -305,8 +320,9 @@ class Service(SwarmLogSource):
         auth_config: Mapping[str, str] | None = None,
         registry_auth_from: str | None = None,
         **kwargs: Any,
-    ) -> list[str]:
-        """Change the service; returns the daemon's warnings.
+    ) -> dict[str, Any]:
+        """Change the service; returns the daemon's answer, as docker-py does:
+        ``{"Warnings": [...]}`` (never empty; the list is also in ``service.warnings``).
 
         Keywords (as for ``services.create``: ``env=``, ``image=``, ``replicas=``,
         ``force_update=True``, ...) change only what they name in the spec as last read; a
@@ -314,6 +330,7 @@ class Service(SwarmLogSource):
         changed since, :class:`~aiodock.swarm.OutOfSequence` is raised (reload and retry).
         """
         base = _spec_json(spec) if spec is not None else self.spec
+        await _resolve_references(self._docker, kwargs)
         body = apply_service_kwargs(base, kwargs, updating=True)
         if registry_auth_from not in (None, "spec", "previous-spec"):
             raise InvalidArgument(
@@ -329,7 +346,7 @@ class Service(SwarmLogSource):
 
     async def _send_update(
         self, body: dict[str, Any], params: dict[str, Any], headers: dict[str, str] | None
-    ) -> list[str]:
+    ) -> dict[str, Any]:
         answer = await versioned(
             self._docker.transport.json(
                 "POST",
@@ -342,17 +359,18 @@ class Service(SwarmLogSource):
         )
         self.warnings = _warnings(answer)
         await self.reload()
-        return self.warnings
+        return {**(answer if isinstance(answer, Mapping) else {}), "Warnings": self.warnings}
 
-    async def scale(self, replicas: int) -> list[str]:
+    async def scale(self, replicas: int) -> dict[str, Any]:
         """Set the replica count (replicated services; completions for replicated jobs)."""
         return await self.update(replicas=replicas)
 
-    async def force_update(self) -> list[str]:
-        """Recreate every task even though the spec did not change."""
+    async def force_update(self) -> dict[str, Any]:
+        """Recreate every task even though the spec did not change (answers as
+        :meth:`update`)."""
         return await self.update(force_update=True)
 
-    async def rollback(self) -> list[str]:
+    async def rollback(self) -> dict[str, Any]:
         """Go back to the spec before the last update (a daemon-side rollback)."""
         params = {"version": self.version, "rollback": "previous"}
         return await self._send_update(self.spec, params, None)
@@ -646,7 +664,7 @@ class ServiceManager(Manager):
 
     async def create(
         self,
-        image: str | None = None,
+        image: str | Image | None = None,
         command: str | Sequence[str] | None = None,
         *,
         spec: ServiceSpec | Mapping[str, Any] | None = None,
@@ -658,13 +676,16 @@ class ServiceManager(Manager):
         ``args``, ``env``, ``name``, ``labels``, ``mode``, ``replicas``, ``mounts``,
         ``secrets``, ``configs``, ``constraints``, ``resources``, ``restart_policy``,
         ``update_config``, ``endpoint_spec``, ``networks``, ... (keywords lay over
-        ``spec``). Registry credentials for the image are sent as for pulls
+        ``spec``). ``secrets`` and ``configs`` take names, ids or handles (each a file named
+        after it: ``/run/secrets/<name>`` for a secret, as the docker CLI mounts it) as well
+        as typed references. Registry credentials for the image are sent as for pulls
         (``auth_config``, else the docker CLI's configuration)."""
         if image is not None:
             kwargs["image"] = image
         if command is not None:
             kwargs["command"] = command
         base = _spec_json(spec) if spec is not None else {}
+        await _resolve_references(self._docker, kwargs)
         body = apply_service_kwargs(base, kwargs, updating=False)
         image_name = body["TaskTemplate"]["ContainerSpec"]["Image"]
         headers = await _registry_headers(self._docker, image_name, auth_config)

@@ -15,7 +15,7 @@ Where these shapes come from:
 - ``Container.attrs`` (after ``get()`` or ``reload()``): :class:`ContainerInspectResponse`;
   ``container.state``, ``.config``, ``.host_config``, ``.network_settings`` and ``.mounts``
   are typed views of its parts.
-- ``docker.containers.list()`` entries: :class:`ContainerSummary`.
+- ``docker.containers.list(sparse=True)`` entries: :class:`ContainerSummary`.
 - ``Image.attrs``: :class:`ImageInspect` (``image.config`` is its :class:`ImageConfig`);
   image list entries: :class:`ImageSummary`.
 - ``Network.attrs``: :class:`Network`; ``Volume.attrs``: :class:`Volume`.
@@ -491,7 +491,7 @@ class ContainerSummaryHealth(TypedDict, total=False):
 
 class ContainerSummary(TypedDict, total=False):
     """One entry of ``GET /containers/json``: what ``Container.attrs`` holds for handles
-    from ``docker.containers.list()``."""
+    from ``docker.containers.list(sparse=True)``."""
 
     Id: str
     Names: list[str]

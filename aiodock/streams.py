@@ -199,6 +199,11 @@ class FrameStream(ResponseStream[Frame]):
             raise error
         return await super()._fill()
 
+    def __await__(self) -> Generator[Any, None, bytes]:
+        """``await stream`` is :meth:`read`: ``await container.logs()`` gives bytes, as
+        docker-py's ``logs()`` does, while ``async for`` over the same call streams frames."""
+        return self.read().__await__()
+
     async def read(self) -> bytes:
         """Every byte of every stream, in order, until the stream ends. A
         :class:`DaemonStreamError` carries the bytes read before it as ``output``."""
@@ -290,7 +295,7 @@ class JSONStream(ResponseStream[T]):
         return [transform(item) for item in items]
 
 
-def progress_error(item: dict[str, Any], log: list[dict[str, Any]], what: str) -> Exception:
+def progress_error(item: dict[str, Any], log: list[dict[str, Any]], what: str) -> APIError:
     """The default error for a progress object carrying ``error``/``errorDetail``."""
     detail = item.get("errorDetail") or {}
     message = item.get("error") or detail.get("message") or "unknown error"

@@ -187,12 +187,14 @@ class Swarm(Manager):
             data_path_addr=data_path_addr,
         )
 
-    async def leave(self, force: bool = False) -> None:
-        """Leave the swarm (``force`` for the last manager, which ends the swarm)."""
+    async def leave(self, force: bool = False) -> bool:
+        """Leave the swarm (``force`` for the last manager, which ends the swarm); ``True``,
+        as docker-py answers."""
         await self._docker.transport.call(
             "POST", "/swarm/leave", params={"force": force}, timeout=None
         )
         self.attrs = {}
+        return True
 
     async def inspect(self) -> dict[str, Any]:
         """The swarm's inspect data (id, spec, version, join tokens)."""

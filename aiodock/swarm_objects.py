@@ -129,6 +129,17 @@ class SwarmObjectManager(Manager, Generic[ObjT]):
     async def _remove(self, ident: str) -> None:
         await self._docker.transport.call("DELETE", f"{self.handle_type.endpoint}/{path_id(ident)}")
 
+    async def as_reference(self, item: Any) -> Any:
+        """What a service's ``secrets=``/``configs=`` entry stands for: a name or id (the
+        object is looked up) or a handle becomes the object's :meth:`~SwarmObject.reference`
+        (a file named after it: ``/run/secrets/<name>`` for a secret, as the docker CLI
+        mounts it); a typed reference or an API dict stays as it is."""
+        if isinstance(item, str):
+            item = await self._get(item)
+        if isinstance(item, self.handle_type):
+            return item.reference()
+        return item
+
     async def list(self, *, filters: Filters | None = None) -> builtins.list[ObjT]:
         """The objects matching ``filters`` (``id``, ``label``, ``name``, ``names``)."""
         params = {"filters": encode_filters(filters, allowed=_FILTERS)}

@@ -7,11 +7,11 @@ import json
 import re
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .errors import InvalidArgument
 
@@ -255,6 +255,45 @@ async def _timeout_fallback(delay: float | None) -> AsyncIterator[None]:  # prag
         handle.cancel()
 
 
+_T = TypeVar("_T")
+
+INSPECT_CONCURRENCY = 16
+"""How many inspect requests a listing that inspects each entry has under way at once."""
+
+
+async def inspect_each(
+    get: Callable[[str], Awaitable[_T]],
+    ids: Iterable[str],
+    *,
+    missing: type[Exception],
+    skip_missing: bool,
+    limit: int = INSPECT_CONCURRENCY,
+) -> list[_T]:
+    """``await get(id)`` for each id, in order, at most ``limit`` at once. An id whose
+    ``get`` raises ``missing`` (removed since it was listed) is left out with
+    ``skip_missing``, else that error is raised; the first error cancels the rest."""
+    semaphore = asyncio.Semaphore(limit)
+
+    async def one(item: str) -> _T | None:
+        async with semaphore:
+            try:
+                return await get(item)
+            except missing:
+                if skip_missing:
+                    return None
+                raise
+
+    tasks = [asyncio.ensure_future(one(item)) for item in ids]
+    try:
+        found = await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    return [item for item in found if item is not None]
+
+
 _Closing = TypeVar("_Closing", bound="AsyncClosing")
 
 
@@ -275,3 +314,21 @@ class AsyncClosing:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+# docker-py's public helpers (``docker.utils``), under their names: they live in
+# dockerpy_utils (its ``__all__`` lists them), loaded on first use because they are built
+# on the modules that import the helpers above.
+if TYPE_CHECKING:
+    from .dockerpy_utils import *  # noqa: F403
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__all__" or not name.startswith("_"):  # not what the import system probes
+        from . import dockerpy_utils
+
+        if name == "__all__":
+            return ["parse_bytes", *dockerpy_utils.__all__]
+        if name in dockerpy_utils.__all__:
+            return getattr(dockerpy_utils, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

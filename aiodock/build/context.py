@@ -33,6 +33,7 @@ __all__ = [
     "iter_file",
     "prepare_context",
     "tar_chunks",
+    "write_tar",
 ]
 
 CHUNK_SIZE: Final = 256 * 1024
@@ -277,6 +278,12 @@ async def _threaded(gen: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
 def tar_chunks(context: BuildContext, *, gzip: bool = False) -> AsyncIterator[bytes]:
     """The context's tar as an async iterator of chunks, produced as it is consumed."""
     return _threaded(_coalesce(_tar_pieces(context), gzip=gzip))
+
+
+def write_tar(context: BuildContext, fileobj: IO[bytes], *, gzip: bool = False) -> None:
+    """Write the context's tar into ``fileobj`` (blocking: for synchronous callers)."""
+    for chunk in _coalesce(_tar_pieces(context), gzip=gzip):
+        fileobj.write(chunk)
 
 
 def dockerfile_context(dockerfile: str | bytes | IO[Any]) -> bytes:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, Literal
 
 from ..errors import InvalidArgument
 from ..utils import parse_bytes, string_map
-from .swarm import nanoseconds
+from .swarm import Duration, nanoseconds
 
 __all__ = [
     "DeviceRequest",
@@ -24,24 +23,9 @@ __all__ = [
     "Ulimit",
 ]
 
-Duration = float | int | timedelta | str
-"""Seconds (int or float), a :class:`~datetime.timedelta`, or a Go-style string (``"1m30s"``)."""
-
-_NANOS = 1_000_000_000
-# A health check duration this long in seconds is almost surely a nanosecond count.
-_SUSPICIOUS_SECONDS = 100 * 24 * 3600
-
 
 def _duration_nanos(value: Duration | None, name: str) -> int | None:
-    if value is None:
-        return None
-    nanos = nanoseconds(value, name)
-    if nanos >= _SUSPICIOUS_SECONDS * _NANOS:
-        raise InvalidArgument(
-            f"{name}: {value!r} seconds is over 100 days; Healthcheck takes seconds, "
-            "not nanoseconds (pass the raw API dict with 'Interval' etc. for nanoseconds)"
-        )
-    return nanos
+    return None if value is None else nanoseconds(value, name)
 
 
 _HEALTH_TEST_KINDS = ("NONE", "CMD", "CMD-SHELL")
@@ -54,8 +38,9 @@ class Healthcheck:
     ``test`` is a shell command string (run with ``/bin/sh -c``), or a list starting with
     ``"CMD"`` (exec form), ``"CMD-SHELL"`` or ``"NONE"`` (disable the image's check).
 
-    **Durations are in seconds** (int or float), or a :class:`~datetime.timedelta`, or a
-    string like ``"1m30s"``; they are sent to the daemon in nanoseconds. ``None`` inherits
+    **Durations are an int of nanoseconds**, as in docker-py and the Engine API
+    (``interval=10 * 1_000_000_000``), or, readably, a :class:`~datetime.timedelta` or a Go
+    duration string (``"10s"``, ``"1m30s"``, ``"500ms"``); a float is refused. ``None`` inherits
     the image's value. ``retries`` is the number of consecutive failures before the
     container is reported unhealthy. ``start_interval`` (API 1.44) is the interval between
     checks during ``start_period``.

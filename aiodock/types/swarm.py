@@ -1,9 +1,10 @@
 """Typed swarm specs: services, tasks, placement, secrets and configs references, the swarm.
 
 Each class takes the keyword arguments docker-py users know and ``to_api()`` gives the
-Engine API JSON. Durations (``delay``, ``monitor``, ``stop_grace_period``, ...) are given in
-seconds (int, float), as a :class:`~datetime.timedelta` or a Go duration string (``"10s"``)
-and sent in nanoseconds. ``None`` leaves a field out, so the daemon's default applies.
+Engine API JSON. Durations (``delay``, ``monitor``, ``stop_grace_period``, ...) are an
+integer of **nanoseconds**, as in docker-py and the Engine API, or, readably, a
+:class:`~datetime.timedelta` or a Go duration string (``"10s"``, ``"1m30s"``, ``"500ms"``);
+a float is refused. ``None`` leaves a field out, so the daemon's default applies.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ __all__ = [
     "UpdateConfig",
 ]
 
-Duration = int | float | timedelta | str
-"""Seconds, a timedelta, or a Go duration string such as ``"1m30s"``."""
+Duration = int | timedelta | str
+"""Nanoseconds (an int, as docker-py and the Engine API take them), a timedelta, or a Go
+duration string such as ``"1m30s"``."""
 
 
 class _Spec:
@@ -61,26 +63,35 @@ class _Spec:
         return self.to_api()
 
 
+_READABLE = 'a datetime.timedelta or a Go duration string like "10s", "1m30s" or "500ms"'
+
+
 def nanoseconds(value: Duration, name: str) -> int:
-    """A duration in nanoseconds; ``InvalidArgument`` naming ``name`` when it is not one."""
-    if isinstance(value, bool):
-        raise InvalidArgument(f"{name}: expected a duration in seconds, got {value!r}")
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
-    elif isinstance(value, (int, float)):
-        seconds = float(value)
-    elif isinstance(value, str):
+    """A duration in nanoseconds: an int is nanoseconds already (as in docker-py and the
+    Engine API), a timedelta or a Go duration string is converted; a float (seconds or
+    nanoseconds?) is refused. ``InvalidArgument`` naming ``name`` when it is not one."""
+    if isinstance(value, float):
+        raise InvalidArgument(
+            f"{name}: {value!r} is a float; give an int of nanoseconds, or {_READABLE}"
+        )
+    if isinstance(value, bool) or not isinstance(value, (int, timedelta, str)):
+        raise InvalidArgument(
+            f"{name}: expected an int of nanoseconds or {_READABLE}, got {value!r}"
+        )
+    if isinstance(value, int):
+        nanos = value
+    elif isinstance(value, timedelta):
+        nanos = (value.days * 86_400 + value.seconds) * 1_000_000_000 + value.microseconds * 1000
+    else:
         try:
-            seconds = parse_duration(value)
+            nanos = round(parse_duration(value) * 1_000_000_000)
         except InvalidArgument:
             raise InvalidArgument(
-                f"{name}: {value!r} is not a duration like 10s, 1m30s or 0.5"
+                f"{name}: {value!r} is not a duration like 10s, 1m30s or 500ms"
             ) from None
-    else:
-        raise InvalidArgument(f"{name}: expected a duration in seconds, got {value!r}")
-    if seconds < 0:
+    if nanos < 0:
         raise InvalidArgument(f"{name}: a duration cannot be negative ({value!r})")
-    return round(seconds * 1_000_000_000)
+    return nanos
 
 
 def _one_of(value: str | None, name: str, allowed: Iterable[str]) -> None:
@@ -410,7 +421,8 @@ class Resources(_Spec):
 @dataclass
 class RestartPolicy(_Spec):
     """When a service's task is restarted: ``condition`` is ``"none"``, ``"on-failure"`` or
-    ``"any"``; ``delay`` between attempts and ``window`` to evaluate them, in seconds."""
+    ``"any"``; ``delay`` between attempts and ``window`` to evaluate them (durations: nanoseconds, a
+    timedelta or ``"5s"``)."""
 
     condition: str = "none"
     delay: Duration = 0
@@ -565,7 +577,7 @@ class TaskTemplate(_Spec):
 @dataclass
 class UpdateConfig(_Spec):
     """How a service update rolls out: ``parallelism`` tasks at a time, ``delay`` between
-    batches and ``monitor`` after each (seconds), ``failure_action`` (``"continue"``,
+    batches and ``monitor`` after each (durations), ``failure_action`` (``"continue"``,
     ``"pause"``, ``"rollback"``), ``max_failure_ratio`` (0 to 1), ``order``
     (``"stop-first"`` or ``"start-first"``)."""
 

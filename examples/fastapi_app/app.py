@@ -143,7 +143,7 @@ def create_app(docker_url: str | None = None) -> FastAPI:
         label: Annotated[list[str] | None, Query()] = None,
     ) -> list[ContainerSummary]:
         filters = {"label": label} if label else None
-        containers = await docker.containers.list(all=all, filters=filters)
+        containers = await docker.containers.list(all=all, filters=filters, sparse=True)
         return [ContainerSummary.of(container) for container in containers]
 
     @app.post("/containers", status_code=201)

@@ -35,7 +35,7 @@ async def test_a_health_check_gates_readiness(docker_container: ContainerFactory
     server = await docker_container(
         IMAGE,
         ["sh", "-c", "sleep 0.5; touch /tmp/ready; exec sleep 600"],
-        healthcheck=Healthcheck(test="test -f /tmp/ready", interval=0.1, retries=50),
+        healthcheck=Healthcheck(test="test -f /tmp/ready", interval="100ms", retries=50),
         **OFFLINE,
     )
     assert server.health == "healthy"
@@ -56,7 +56,7 @@ async def test_containers_find_each_other_on_a_private_network(
         ["sh", "-c", "mkdir /www && echo hello > /www/index.html && exec httpd -f -p 8080 -h /www"],
         name=name,
         network=network.name,
-        healthcheck=Healthcheck(test="wget -q -O- http://127.0.0.1:8080/", interval=0.1),
+        healthcheck=Healthcheck(test="wget -q -O- http://127.0.0.1:8080/", interval="100ms"),
     )
     # A one-off client made without the factory: docker_labels gets it cleaned up too,
     # should `remove=True` not get the chance.

@@ -98,7 +98,7 @@ async def test_tty_container_logs_have_no_headers(docker: Docker, make: Make) ->
     data = await container.logs().read()
     assert data.replace(b"\r\n", b"\n") in (b"to-out\nto-err\n", b"to-err\nto-out\n")
     # A handle from list() does not know the TTY setting: it is looked up on opening.
-    listed = await docker.containers.list(all=True, filters={"id": container.id})
+    listed = await docker.containers.list(all=True, filters={"id": container.id}, sparse=True)
     assert "Config" not in listed[0].attrs
     lines = [line async for _, line in listed[0].logs().lines()]
     assert sorted(lines) == ["to-err", "to-out"]

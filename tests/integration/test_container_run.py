@@ -253,7 +253,9 @@ async def test_every_keyword_appears_in_inspect_data(
             stdin_once=True,
             stop_signal="SIGUSR1",
             stop_timeout=7,
-            healthcheck=Healthcheck("true", interval=2, timeout=3, retries=4, start_period=5),
+            healthcheck=Healthcheck(
+                "true", interval="2s", timeout="3s", retries=4, start_period="5s"
+            ),
             restart_policy="on-failure:3",
             init=True,
             mem_limit="512m",

@@ -143,7 +143,9 @@ async def test_list_from_the_list_answer(docker: Docker, make: Make) -> None:
     third = await make(start=False, labels={"aiodock.list": tag})
     label = {"label": f"aiodock.list={tag}"}
 
-    running = await docker.containers.list(filters=label)
+    inspected = await docker.containers.list(filters=label)  # docker-py's default
+    assert inspected == [second] and inspected[0].attrs["Config"]["Labels"]["aiodock.list"] == tag
+    running = await docker.containers.list(filters=label, sparse=True)
     assert running == [second]
     assert "Names" in running[0].attrs and "Config" not in running[0].attrs  # no inspect
     assert running[0].status == "running" and running[0].labels["aiodock.list"] == tag
@@ -164,7 +166,7 @@ async def test_list_from_the_list_answer(docker: Docker, make: Make) -> None:
         first,
     ]
     assert len(await docker.containers.list(all=True, limit=1, filters=label)) == 1
-    sized = await docker.containers.list(all=True, size=True, filters=label)
+    sized = await docker.containers.list(all=True, size=True, filters=label, sparse=True)
     assert all("SizeRootFs" in c.attrs for c in sized)
     with pytest.raises(InvalidArgument, match="nosuch"):
         await docker.containers.list(filters={"nosuch": "x"})
@@ -227,7 +229,7 @@ async def test_port_lookup(docker: Docker, make: Make, labels: dict[str, str]) -
         assert udp is not None and int(udp[0]["HostPort"]) > 0
         assert len(await container.port("81") or []) >= 2
         assert await container.port(9999) is None
-        listed = await docker.containers.list(filters={"id": container.id})
+        listed = await docker.containers.list(filters={"id": container.id}, sparse=True)
         assert listed[0].ports["80/tcp"] == [
             {"HostIp": "127.0.0.1", "HostPort": bindings[0]["HostPort"]}
         ]
@@ -342,7 +344,7 @@ async def test_stats_stream_and_single(make: Make) -> None:
 
 @pytest.mark.needs("healthcheck")
 async def test_health_waits_and_reports(make: Make) -> None:
-    healthy = await make(healthcheck=Healthcheck("true", interval=0.2, timeout=2))
+    healthy = await make(healthcheck=Healthcheck("true", interval="200ms", timeout="2s"))
     assert healthy.health == "none"  # inspected at creation, before the first check
     await healthy.reload()
     assert healthy.health in ("starting", "healthy")
@@ -351,13 +353,13 @@ async def test_health_waits_and_reports(make: Make) -> None:
     assert healthy.health == "healthy"
 
     failing = await make(
-        healthcheck=Healthcheck("echo broken-check; exit 1", interval=0.2, retries=1)
+        healthcheck=Healthcheck("echo broken-check; exit 1", interval="200ms", retries=1)
     )
     with pytest.raises(UnhealthyError, match="broken-check") as info:
         await failing.wait_healthy(timeout=20, interval=0.1)
     assert info.value.status == "unhealthy" and "broken-check" in info.value.output
 
-    slow = await make(healthcheck=Healthcheck("true", interval=60, start_period=60))
+    slow = await make(healthcheck=Healthcheck("true", interval="60s", start_period="60s"))
     with pytest.raises(HealthTimeoutError) as timeout_info:
         await slow.wait_healthy(timeout=0.5, interval=0.1)
     assert isinstance(timeout_info.value, asyncio.TimeoutError)

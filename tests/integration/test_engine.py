@@ -84,7 +84,7 @@ async def test_stop_signal(docker: Docker, engine: EngineInfo, sleeper: Containe
 async def test_healthcheck_start_interval(
     docker: Docker, engine: EngineInfo, test_image: str, labels: dict[str, str]
 ) -> None:
-    check = Healthcheck("true", interval=30, start_period=60, start_interval=2)
+    check = Healthcheck("true", interval="30s", start_period="60s", start_interval="2s")
     if not engine.target.supports("create.healthcheck.start_interval"):
         with refused(engine, "create.healthcheck.start_interval"):
             await docker.containers.create(test_image, healthcheck=check, labels=labels)

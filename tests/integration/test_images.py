@@ -149,7 +149,7 @@ async def test_save_and_load_round_trip(docker: Docker, made: MakeImage, tmp_pat
 
     # From a path, a binary file and an async iterator, with progress events.
     await gone()
-    assert {i.id for i in await docker.images.load(str(both))} == {first.id, second.id}
+    assert {i.id for i in await docker.images.load(both)} == {first.id, second.id}
     await gone()
     with both.open("rb") as fh:
         events = [event async for event in docker.images.load(fh)]

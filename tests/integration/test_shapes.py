@@ -70,7 +70,7 @@ async def test_real_answers_are_covered_by_the_shapes(
             ports={"80/tcp": None},
             volumes={volume.name: {"bind": "/data", "mode": "rw"}},
             tmpfs={"/scratch": "size=1m"},
-            healthcheck=Healthcheck(test=["CMD", "true"], interval=0.05, retries=1),
+            healthcheck=Healthcheck(test=["CMD", "true"], interval="50ms", retries=1),
         )
         await container.start()
         for _ in range(200 if health_checks_run else 1):  # until the first check has run
@@ -94,7 +94,7 @@ async def test_real_answers_are_covered_by_the_shapes(
         assert [m.get("Name") for m in container.mounts] == [volume.name]
         assert container.state is container.attrs["State"]  # a view, not a copy
 
-        listed = await docker.containers.list(filters={"id": [container.id]})
+        listed = await docker.containers.list(filters={"id": [container.id]}, sparse=True)
         assert [c.id for c in listed] == [container.id]
         assert_covered(listed[0].attrs, shapes.ContainerSummary)
         assert listed[0].state == {} and listed[0].mounts  # list entries: no State object

@@ -124,8 +124,8 @@ async def cleanup(docker: Docker) -> AsyncIterator[list[Any]]:
 
 def fast_updates() -> dict[str, Any]:
     return {
-        "update_config": types.UpdateConfig(parallelism=0, monitor=0.2),
-        "rollback_config": types.RollbackConfig(parallelism=0, monitor=0.2),
+        "update_config": types.UpdateConfig(parallelism=0, monitor="200ms"),
+        "rollback_config": types.RollbackConfig(parallelism=0, monitor="200ms"),
     }
 
 
@@ -176,7 +176,7 @@ async def test_replicated_service_scale_update_rollback_remove(
             types.ContainerSpec(
                 test_image, command=SLEEP, env={"STAGE": "one"}, stop_signal="SIGKILL"
             ),
-            restart_policy=types.ServiceRestartPolicy("any", delay=0.5),
+            restart_policy=types.ServiceRestartPolicy("any", delay="500ms"),
             resources=types.Resources(mem_limit="64m"),
             networks=HOST_NET,
         ),

@@ -162,20 +162,32 @@ def test_mounts() -> None:
         Mount("relative")
 
 
-def test_healthcheck_seconds_to_nanoseconds() -> None:
-    check = body(healthcheck=Healthcheck("true", interval=1.5, timeout=timedelta(seconds=2)))
+SECOND = 1_000_000_000  # as docker-py's documentation writes it
+
+
+def test_healthcheck_durations_are_nanoseconds_or_readable() -> None:
+    check = body(healthcheck=Healthcheck("true", interval="1.5s", timeout=timedelta(seconds=2)))
     assert check["Healthcheck"] == {
         "Test": ["CMD-SHELL", "true"],
         "Interval": 1_500_000_000,
         "Timeout": 2_000_000_000,
     }
+    # docker-py's form, unchanged: integers are nanoseconds
+    docker_py = {"test": ["CMD", "true"], "interval": 10 * SECOND, "start_period": 500_000_000}
+    assert body(healthcheck=docker_py)["Healthcheck"] == {
+        "Test": ["CMD", "true"],
+        "Interval": 10 * SECOND,
+        "StartPeriod": 500_000_000,
+    }
+    assert Healthcheck("true", interval="500ms").to_api()["Interval"] == 500_000_000
+    with pytest.raises(InvalidArgument, match=r"interval: 0\.5 is a float.*timedelta.*Go"):
+        Healthcheck("true", interval=0.5)
     assert body(healthcheck={"test": ["CMD", "true"], "retries": 3, "start_period": "1m"})[
         "Healthcheck"
     ] == {"Test": ["CMD", "true"], "Retries": 3, "StartPeriod": 60_000_000_000}
     raw = {"Test": ["NONE"], "Interval": 5}
     assert body(healthcheck=raw)["Healthcheck"] == raw
-    with pytest.raises(InvalidArgument, match="nanoseconds"):
-        Healthcheck("true", interval=30_000_000_000)
+    assert Healthcheck("true", interval=30 * SECOND).to_api()["Interval"] == 30 * SECOND
     with pytest.raises(InvalidArgument, match="CMD"):
         Healthcheck(["true"])
     with pytest.raises(InvalidArgument, match="healthcheck"):

@@ -23,7 +23,7 @@ async def test_container_list_sends_its_filters_as_json(fake_docker: FakeDocker)
 
     docker, daemon = await fake_docker(answer, api_version="1.41")
     found = await docker.containers.list(
-        all=True, filters={"label": ["a=1", "b"], "status": "exited"}
+        all=True, filters={"label": ["a=1", "b"], "status": "exited"}, sparse=True
     )
     assert [c.id for c in found] == ["a" * 64]
     [sent] = daemon.sent("/containers/json")

@@ -13,10 +13,14 @@ from aiodock.swarm_objects import encode_data
 from aiodock.types.swarm import nanoseconds, restart_policy
 
 
-def test_durations_are_seconds_on_input_and_nanoseconds_on_the_wire() -> None:
-    assert nanoseconds(1.5, "delay") == 1_500_000_000
-    assert nanoseconds(timedelta(minutes=1), "delay") == 60_000_000_000
+def test_durations_are_nanoseconds_or_readable_forms() -> None:
+    assert nanoseconds(1_500_000_000, "delay") == 1_500_000_000  # docker-py's integers
+    assert nanoseconds(timedelta(minutes=1, microseconds=3), "delay") == 60_000_003_000
     assert nanoseconds("1m30s", "delay") == 90_000_000_000
+    assert nanoseconds("500ms", "delay") == 500_000_000
+    with pytest.raises(InvalidArgument, match=r"float.*timedelta.*\"10s\""):
+        nanoseconds(1.5, "delay")
+    assert types.UpdateConfig(delay=5 * 10**9).to_api()["Delay"] == 5_000_000_000
     for bad in (-1, True, "soon", None):
         with pytest.raises(InvalidArgument, match="delay"):
             nanoseconds(bad, "delay")  # type: ignore[arg-type]
@@ -30,7 +34,7 @@ def test_container_spec_like_docker_py() -> None:
         env={"A": "1", "B": None},
         labels={"k": "v"},
         mounts=["/srv:/data:ro", "cache:/cache"],
-        stop_grace_period=2,
+        stop_grace_period=2_000_000_000,
         hosts={"db": "10.0.0.2"},
         secrets=[types.SecretReference("sid", "token")],
         configs=[types.ConfigReference("cid", "conf", "/etc/app.conf", mode=0o400)],
@@ -113,8 +117,8 @@ def test_full_service_spec() -> None:
         name="web",
         labels={"a": "b"},
         mode="global",
-        update_config=types.UpdateConfig(parallelism=2, delay=1, order="start-first"),
-        rollback_config=types.RollbackConfig(monitor=0.5, failure_action="pause"),
+        update_config=types.UpdateConfig(parallelism=2, delay="1s", order="start-first"),
+        rollback_config=types.RollbackConfig(monitor="500ms", failure_action="pause"),
         networks=["backend", types.NetworkAttachmentConfig("front", aliases=["web"])],
         endpoint_spec=types.EndpointSpec(ports={8080: 80, 53: (53, "udp", "host")}),
     )

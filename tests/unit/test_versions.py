@@ -80,7 +80,7 @@ CASES = [
     ),
     Case(
         "create.healthcheck.start_interval",
-        _create(healthcheck=Healthcheck("true", start_period=30, start_interval=1)),
+        _create(healthcheck=Healthcheck("true", start_period="30s", start_interval="1s")),
         lambda e: _created(e)["Healthcheck"]["StartInterval"],
         1_000_000_000,
     ),
