@@ -52,7 +52,7 @@ from .shapes import (
     MountPoint,
     NetworkSettings,
 )
-from .stats import StatsSummary
+from .stats import StatsSummary, container_stats
 from .streams import FrameStream, JSONStream, Opener
 from .transport import ByteSource
 from .utils import (
@@ -452,33 +452,9 @@ class Container(Resource):
         """Resource usage: a stream of stats dicts (one a second), or with ``stream=False``
         an awaitable of one (``one_shot=True`` answers at once, without the ``precpu_stats``
         needed for CPU percent). :meth:`StatsSummary.from_stats` computes the CLI's columns."""
-        path = f"{self._path}/stats"
-        if not stream:
-            params = {"stream": False, "one-shot": True if one_shot else None}
-
-            async def one() -> dict[str, Any]:
-                answer = await self._docker.transport.json("GET", path, params=params, timeout=None)
-                return self._with_ids(answer)
-
-            return one()
-        if one_shot:
-            raise InvalidArgument("one_shot applies with stream=False only")
-
-        async def opener() -> ByteSource:
-            return await self._docker.transport.request(
-                "GET", path, params={"stream": True}, stream=True
-            )
-
-        return JSONStream(self._docker, opener, f"GET {path}", self._with_ids)
-
-    def _with_ids(self, stats: dict[str, Any]) -> dict[str, Any]:
-        """``stats`` with the ``id`` and ``name`` some daemons leave out (Docker 28's
-        one-shot answer; Podman, which sends ``Id``)."""
-        if isinstance(stats, dict):
-            stats.setdefault("id", stats.get("Id") or self.id)
-            if self.attrs.get("Name"):
-                stats.setdefault("name", self.attrs["Name"])
-        return stats
+        return container_stats(
+            self._docker, self.id, self.attrs.get("Name"), stream=stream, one_shot=one_shot
+        )
 
     # --- health -------------------------------------------------------------------------
 

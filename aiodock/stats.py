@@ -1,10 +1,19 @@
-"""``StatsSummary``: the columns of ``docker stats`` computed from one stats object (pure)."""
+"""Container stats: the request behind ``Container.stats`` (ids filled in where daemons leave
+them out) and ``StatsSummary``, the columns of ``docker stats`` computed from stats objects."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .errors import InvalidArgument
+from .resource import path_id
+from .streams import JSONStream
+from .transport import ByteSource
+
+if TYPE_CHECKING:
+    from .client import Docker
 
 __all__ = ["StatsSummary"]
 
@@ -78,3 +87,34 @@ class StatsSummary:
             block_write=write,
             pids=int((stats.get("pids_stats") or {}).get("current") or 0),
         )
+
+
+def container_stats(
+    docker: Docker, container_id: str, name: str | None, *, stream: bool, one_shot: bool
+) -> JSONStream[dict[str, Any]] | Awaitable[dict[str, Any]]:
+    """What :meth:`Container.stats <aiodock.containers.Container.stats>` gives: the stream of
+    stats objects, or an awaitable of one, each with ``id`` and ``name``."""
+    path = f"/containers/{path_id(container_id)}/stats"
+
+    def with_ids(stats: dict[str, Any]) -> dict[str, Any]:
+        # the id and name some daemons leave out (Docker 28's one-shot answer; Podman's Id)
+        if isinstance(stats, dict):
+            stats.setdefault("id", stats.get("Id") or container_id)
+            if name:
+                stats.setdefault("name", name)
+        return stats
+
+    if not stream:
+        params = {"stream": False, "one-shot": True if one_shot else None}
+
+        async def one() -> dict[str, Any]:
+            return with_ids(await docker.transport.json("GET", path, params=params, timeout=None))
+
+        return one()
+    if one_shot:
+        raise InvalidArgument("one_shot applies with stream=False only")
+
+    async def opener() -> ByteSource:
+        return await docker.transport.request("GET", path, params={"stream": True}, stream=True)
+
+    return JSONStream(docker, opener, f"GET {path}", with_ids)
