@@ -92,7 +92,7 @@ def unavailable(message: str) -> NoReturn:
     pytest.skip(message)
 
 
-async def force_remove(container: Container, *, within: float = 10.0) -> None:
+async def force_remove(container: Container, *, within: float = 30.0) -> None:
     """Remove a container, retrying while the daemon refuses because its process is still
     being reaped (Engine 20.10 answers 500 "... is zombie and can not be killed")."""
     deadline = time.monotonic() + within
