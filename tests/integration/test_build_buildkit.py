@@ -369,8 +369,8 @@ def buildx(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     config = tmp_path_factory.mktemp("cli-config")
     (config / "cli-plugins").mkdir()
     (config / "cli-plugins" / "docker-buildx").symlink_to(fetched.stdout.strip())
+    # The daemon under test (DOCKER_HOST, as the client's), not a context of the user's.
     env = {**os.environ, "DOCKER_CONFIG": str(config)}
-    env.pop("DOCKER_HOST", None)
     env.pop("DOCKER_CONTEXT", None)
     return env
 
@@ -404,7 +404,10 @@ async def test_local_and_tar_exports_match_the_docker_cli(
     docker: Docker, buildx: dict[str, str], tmp_path: Path
 ) -> None:
     context = tmp_path / "ctx"
-    write(context, {"Dockerfile": EXPORT_DOCKERFILE, "ctxfile.txt": "from the context\n"})
+    # A step of this run's own: no build cache of an earlier run (with its file times) is
+    # reused by one build and not by the other.
+    dockerfile = EXPORT_DOCKERFILE.replace("RUN mkdir", f"RUN : {secrets.token_hex(8)} && mkdir")
+    write(context, {"Dockerfile": dockerfile, "ctxfile.txt": "from the context\n"})
     # The CLI's first: ours then reuses its cached steps, so both export the same result.
     await asyncio.to_thread(cli_build, buildx, context, f"type=local,dest={tmp_path / 'cli'}")
     await asyncio.to_thread(cli_build, buildx, context, f"type=tar,dest={tmp_path / 'cli.tar'}")
@@ -445,6 +448,7 @@ async def test_the_context_we_send_is_the_docker_clis(
                  "!docs/keep/", "  spaced.txt  ", "Dockerfile", "a/../b.txt", "[xy].txt"]
             ),
             "app.py": "app\n",
+            "run-token": secrets.token_hex(8),  # this run's context: no earlier run's cache
             "x.log": "no\n",
             "important.log": "yes\n",
             "build/out": "no\n",
