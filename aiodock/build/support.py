@@ -10,37 +10,26 @@ when asked. Podman serves Docker's API without BuildKit (its ``/_ping`` adds
 
 from __future__ import annotations
 
-import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import NotSupported
 
 if TYPE_CHECKING:
     from ..client import Docker
+    from ..engine import EngineInfo
 
 __all__ = ["buildkit_missing", "require_buildkit"]
 
-_checked: weakref.WeakKeyDictionary[Docker, str | None] = weakref.WeakKeyDictionary()
 
-
-def buildkit_missing(headers: Any, version: dict[str, Any]) -> str | None:
-    """Why the daemon of these ``/_ping`` headers and ``/version`` answer has no BuildKit
-    (the engine and its version), or ``None`` when it has."""
-    engine = f"Docker Engine {version.get('Version', '?')}"
-    for component in version.get("Components") or ():
-        name = str(component.get("Name", ""))
-        if "podman" in name.lower():
-            engine = f"{name} {component.get('Version', '?')}"
-    libpod = headers.get("Libpod-Api-Version")
-    if "Podman" in engine or libpod:
-        if "Podman" not in engine:
-            engine = f"Podman (API {libpod})"
+def buildkit_missing(engine: EngineInfo) -> str | None:
+    """Why ``engine`` has no BuildKit (naming it and its version), or ``None`` when it has."""
+    if engine.is_podman:
         return f"{engine} has no BuildKit"
-    builder = headers.get("Builder-Version")
+    builder = engine.builder_version
     if builder == "1":
         return f"{engine} has BuildKit turned off (its /_ping says Builder-Version: 1)"
-    if builder in (None, "", "2"):
-        if str(version.get("Os", "linux")).lower() == "windows" and builder != "2":
+    if builder in (None, "2"):
+        if engine.os.lower() == "windows" and builder != "2":
             return f"{engine} on Windows has no BuildKit"
         return None
     return f"{engine} reports an unknown builder version {builder!r}"
@@ -48,11 +37,8 @@ def buildkit_missing(headers: Any, version: dict[str, Any]) -> str | None:
 
 async def require_buildkit(docker: Docker, feature: str) -> None:
     """Raise :class:`~aiodock.errors.NotSupported` naming the engine when ``feature``
-    (what the build asked for) needs BuildKit and the daemon has none."""
-    if docker not in _checked:
-        headers = dict(await docker.transport.engine_headers())
-        version = await docker.version()
-        _checked[docker] = buildkit_missing(headers, version if isinstance(version, dict) else {})
-    reason = _checked[docker]
+    (what the build asked for) needs BuildKit and the daemon has none (the engine is read
+    once per client: :meth:`~aiodock.Docker.engine`)."""
+    reason = buildkit_missing(await docker.engine())
     if reason is not None:
         raise NotSupported(f"{feature} needs BuildKit, and {reason}")

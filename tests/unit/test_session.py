@@ -25,6 +25,7 @@ from aiodock.build.filesync import (
 from aiodock.build.request import _cache_from
 from aiodock.build.session import _grpc_message, _grpc_payload, check_secrets
 from aiodock.build.support import buildkit_missing
+from aiodock.engine import EngineInfo
 from aiodock.errors import DockerError, InvalidArgument
 
 
@@ -175,20 +176,22 @@ def test_tree_writer_refuses_paths_outside(tmp_path: Path, entries: list[str]) -
     writer.close()
 
 
+def _engine(name: str, version: str, builder: str | None, os: str = "linux") -> EngineInfo:
+    return EngineInfo(
+        name=name,  # type: ignore[arg-type]
+        version=version, api_version="1.41", max_api_version="1.41", min_api_version=None,
+        builder_version=builder, swarm="inactive", os=os, arch="amd64", kernel_version="6",
+        experimental=False, components={},
+    )  # fmt: skip
+
+
 def test_buildkit_missing_names_the_engine() -> None:
-    docker = {"Version": "20.10.24", "Os": "linux", "Components": [{"Name": "Engine"}]}
-    assert buildkit_missing({}, docker) is None
-    assert buildkit_missing({"Builder-Version": "2"}, docker) is None
-    off = buildkit_missing({"Builder-Version": "1"}, docker)
-    assert off is not None and "Docker Engine 20.10.24" in off and "turned off" in off
-    podman = {
-        "Version": "4.3.1",
-        "Components": [{"Name": "Podman Engine", "Version": "4.3.1"}],
-    }
-    reason = buildkit_missing({"Libpod-Api-Version": "4.3.1", "Builder-Version": ""}, podman)
-    assert reason == "Podman Engine 4.3.1 has no BuildKit"
-    assert "Podman" in (buildkit_missing({"Libpod-Api-Version": "4.3.1"}, {}) or "")
-    windows = buildkit_missing({}, {"Version": "20.10.9", "Os": "windows"})
+    assert buildkit_missing(_engine("docker", "20.10.24", None)) is None
+    assert buildkit_missing(_engine("docker", "28.5.2", "2")) is None
+    off = buildkit_missing(_engine("docker", "20.10.24", "1"))
+    assert off is not None and "Docker 20.10.24" in off and "turned off" in off
+    assert buildkit_missing(_engine("podman", "4.3.1", None)) == "Podman 4.3.1 has no BuildKit"
+    windows = buildkit_missing(_engine("docker", "20.10.9", None, os="windows"))
     assert windows is not None and "Windows" in windows
 
 
