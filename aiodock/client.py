@@ -14,6 +14,7 @@ from .transport import MAX_API_VERSION, Transport, parse_address
 from .utils import AsyncClosing, TimeSpec, encode_filters, to_timestamp
 
 if TYPE_CHECKING:
+    from .api import APIClient
     from .events import EventStream
     from .transport import Address, TLSConfig
     from .utils import Filters
@@ -94,9 +95,19 @@ class Docker(AsyncClosing):
         self.secrets = SecretManager(self)
         self.configs = ConfigManager(self)
         self.plugins = PluginManager(self)
+        self._api: APIClient | None = None
 
     def __repr__(self) -> str:
         return f"<Docker {self.address.display} api={self.transport.api_version or '?'}>"
+
+    @property
+    def api(self) -> APIClient:
+        """docker-py's low-level ``APIClient`` methods, awaitable (made on first use)."""
+        if self._api is None:
+            from .api import APIClient
+
+            self._api = APIClient(self)
+        return self._api
 
     @property
     def address(self) -> Address:
