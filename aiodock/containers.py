@@ -13,6 +13,7 @@ import asyncio
 import re
 import weakref
 from collections.abc import AsyncIterable, Awaitable, Mapping, Sequence
+from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
 from . import container_archive
@@ -33,12 +34,14 @@ from .container_config import (
     update_body,
 )
 from .container_run import RunOutput, run_container
+from .engine import podman_version_of
 from .errors import (
     ContainerNotFound,
     DockerTimeoutError,
     HealthTimeoutError,
     InvalidArgument,
     NotModified,
+    ServerError,
     UnhealthyError,
 )
 from .images import Image, image_reference
@@ -61,6 +64,7 @@ from .utils import (
     TimeSpec,
     encode_filters,
     inspect_each,
+    parse_datetime,
     timeout_after,
     to_timestamp,
 )
@@ -89,9 +93,18 @@ __all__ = [
 # --- the handle ---------------------------------------------------------------------------
 
 _WAIT_CONDITIONS = ("not-running", "next-exit", "removed")
+_STILL_RUNNING = frozenset({"running", "paused", "restarting", "stopping"})
 _KERNEL_MEMORY: Final = {"KernelMemory": "kernel_memory"}
 _DOCKER_STATUS: Final = {"stopped": "exited", "configured": "created", "initialized": "created"}
 _STATUS_HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")
+
+
+def _created(container: Container) -> datetime:
+    """When ``container`` was created, from its inspect data (the epoch when unreadable)."""
+    try:
+        return parse_datetime(str(container.attrs.get("Created")))
+    except InvalidArgument:
+        return datetime.fromtimestamp(0, timezone.utc)
 
 
 def _section(attrs: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -287,9 +300,13 @@ class Container(Resource):
                 f"condition: expected one of {', '.join(_WAIT_CONDITIONS)}, got {condition!r}"
             )
         limit = None if timeout is None else _seconds(timeout, "timeout")
-        request = self._docker.transport.json(
-            "POST", f"{self._path}/wait", params={"condition": condition}, timeout=None
-        )
+        podman = (await request_target(self._docker)).podman
+        if podman is not None and podman.startswith("4."):
+            request = self._poll_until(condition)
+        else:
+            request = self._docker.transport.json(
+                "POST", f"{self._path}/wait", params={"condition": condition}, timeout=None
+            )
         if limit is None:
             result: ContainerWaitResponse = await request
             return result
@@ -303,6 +320,30 @@ class Container(Resource):
                 f"container {self.short_id} did not reach {condition!r} within {timeout}s"
             ) from None
         return result
+
+    async def _poll_until(self, condition: str) -> Any:
+        """:meth:`wait` by inspecting: Podman 4's wait never answers for a container
+        that is ``stopped`` (its word for exited and cleaned up)."""
+        await self.reload()
+        finished = self.attrs.get("State", {}).get("FinishedAt")
+        delay = 0.02
+        while True:
+            state = self.attrs.get("State") or {}
+            done = not state.get("Running") and state.get("Status") not in _STILL_RUNNING
+            if condition == "next-exit":
+                done = done and state.get("FinishedAt") != finished
+            if done and condition != "removed":
+                return {"StatusCode": int(state.get("ExitCode") or 0), "Error": None}
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
+            try:
+                await self.reload()
+            except (ContainerNotFound, ServerError) as exc:
+                # while it is being removed, Podman 4 answers 500 "no such container"
+                gone = isinstance(exc, ContainerNotFound) or "no such container" in exc.message
+                if condition == "removed" and gone:
+                    return {"StatusCode": int(state.get("ExitCode") or 0), "Error": None}
+                raise
 
     async def remove(
         self, *, force: bool = False, volumes: bool = False, link: bool = False, v: bool = False
@@ -644,18 +685,25 @@ class ContainerManager(Manager):
             },
         )
         docker = self._docker
+        entries = entries or []
+        podman = podman_version_of(await docker.transport.engine_headers()) is not None
+        if podman:  # Podman lists in no set order (5.x: oldest first): newest first here
+            entries = sorted(reversed(entries), key=lambda e: e.get("Created") or 0, reverse=True)
         if sparse:
-            for entry in entries or []:
+            for entry in entries:
                 if "Config" in entry and not entry["Config"]:
                     del entry["Config"]  # Podman's empty one: list entries have none
-            return [Container(docker, entry) for entry in entries or []]
+            return [Container(docker, entry) for entry in entries]
 
-        return await inspect_each(
+        inspected = await inspect_each(
             self.get,
-            (entry["Id"] for entry in entries or []),
+            (entry["Id"] for entry in entries),
             missing=ContainerNotFound,
             skip_missing=ignore_removed,
         )
+        if podman:  # list entries say the second, inspect data the nanosecond
+            inspected.sort(key=_created, reverse=True)
+        return inspected
 
     async def create(
         self, image: str | Image, command: str | Sequence[str] | None = None, **kwargs: Any

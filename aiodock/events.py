@@ -26,6 +26,7 @@ from .errors import (
     DockerTimeoutError,
     InvalidArgument,
 )
+from .reference import familiar_name
 from .streams import JSONStream
 from .transport import ByteSource
 from .utils import Filters, encode_filters
@@ -187,6 +188,17 @@ class Event:
         )
 
 
+def podman_event(data: dict[str, Any]) -> Event:
+    """:meth:`Event.from_dict` of a Podman event, its image names as the docker CLI shows
+    them (Podman's ``docker.io/library/busybox:latest`` is ``busybox:latest``)."""
+    event = Event.from_dict(data)
+    attributes = event.actor.attributes
+    for key in ("image", "name") if event.type == "image" else ("image",):
+        if key in attributes:
+            attributes[key] = familiar_name(attributes[key])
+    return event
+
+
 def _event_key(data: dict[str, Any], time_nano: int) -> tuple[Any, ...]:
     actor = data.get("Actor") or {}
     attributes = actor.get("Attributes") or {}
@@ -280,6 +292,7 @@ class EventStream(JSONStream[Any]):
         self._since_ns = parse_timestamp(since) if since is not None else None
         self._until_ns = parse_timestamp(until) if until is not None else None
         self._started_ns: int | None = None
+        self._cut_after_ns: int | None = None  # events after it are dropped here
         self.reconnect = reconnect
         self.reconnects = 0
         self.last_error: BaseException | None = None
@@ -315,10 +328,17 @@ class EventStream(JSONStream[Any]):
         if self._started_ns is None:
             self._started_ns = time.time_ns()
         filters = self._filters
-        if filters and "event" in filters:
-            if podman_version_of(await self._docker.transport.engine_headers()):
-                filters = podman_event_filters(filters)
+        podman = podman_version_of(await self._docker.transport.engine_headers()) is not None
+        if podman and filters and "event" in filters:
+            filters = podman_event_filters(filters)
         params = {"since": self._resume_since(), "until": self._until, "filters": filters}
+        if podman and self._until_ns is not None and time.time_ns() >= self._until_ns:
+            # Podman stops reading at once when `until` has passed already, returning some
+            # events or none: ask for what it has (stream=false) and cut here instead.
+            params.update(until=None, stream="false")
+            self._cut_after_ns = self._until_ns
+        if podman and self._transform is not None:
+            self._transform = podman_event
         return await self._docker.transport.request("GET", "/events", params=params, stream=True)
 
     @staticmethod
@@ -400,6 +420,9 @@ class EventStream(JSONStream[Any]):
     def _convert(self, items: list[Any]) -> list[Any]:
         if self._dedupe is not None:
             items = self._dedupe.fresh(items)
+        if self._cut_after_ns is not None:
+            cut = self._cut_after_ns
+            items = [item for item in items if _time_nano(item) <= cut]
         return super()._convert(items)
 
     async def _fill(self) -> bool:

@@ -92,6 +92,7 @@ _BUILD_PRUNE_FILTERS: Final = (
     "private",
 )
 _SEARCH_FILTERS: Final = ("is-automated", "is-official", "stars")
+_BARE_ID = re.compile(r"^[0-9a-f]{64}$")
 _LOADED = re.compile(r"^Loaded image(?: ID)?: (\S+)\s*$")
 _NO_AUTH: Final = "e30="  # base64url of {}: push refuses a request without the header
 
@@ -169,6 +170,21 @@ class Image(Resource):
         """Remove the image (``force`` even when tagged several times or in use by stopped
         containers); the daemon's list of untagged and deleted ids."""
         return await self._docker.images.remove(self.id, force=force, noprune=noprune)
+
+
+def _deletions(answer: Any) -> builtins.list[dict[str, Any]]:
+    """A remove or prune answer's ``Untagged``/``Deleted`` entries as Docker words them:
+    familiar names, ``sha256:`` ids (Podman sends ``docker.io/...`` and bare ids)."""
+    entries: builtins.list[dict[str, Any]] = []
+    for entry in answer or []:
+        entry = dict(entry)
+        if isinstance(entry.get("Untagged"), str):
+            entry["Untagged"] = familiar_name(entry["Untagged"])
+        deleted = entry.get("Deleted")
+        if isinstance(deleted, str) and _BARE_ID.match(deleted):
+            entry["Deleted"] = f"sha256:{deleted}"
+        entries.append(entry)
+    return entries
 
 
 def image_reference(image: str | Image, *, by_name: bool = False) -> str:
@@ -261,12 +277,12 @@ class ImageManager(Manager):
                 raise InvalidArgument("platforms: expected a non-empty list of platforms")
             encoded = [platform_json(p, "platforms") for p in platforms]
             await require(self._docker, "images.remove.platforms")
-        result: builtins.list[dict[str, Any]] = await self._docker.transport.json(
+        result = await self._docker.transport.json(
             "DELETE",
             f"/images/{path_id(name)}",
             params={"force": force, "noprune": noprune, "platforms": encoded},
         )
-        return result
+        return _deletions(result)
 
     async def prune(self, filters: Filters | None = None) -> dict[str, Any]:
         """Remove unused images: dangling ones, or all unused with ``{"dangling": False}``;
@@ -276,6 +292,8 @@ class ImageManager(Manager):
         result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/images/prune", params=params, timeout=None
         )
+        if result.get("ImagesDeleted"):
+            result["ImagesDeleted"] = _deletions(result["ImagesDeleted"])
         return result
 
     async def prune_builds(
@@ -555,8 +573,9 @@ class ImageManager(Manager):
                 if isinstance(stream, str):
                     for line in stream.splitlines():
                         match = _LOADED.match(line)
-                        if match:
-                            images.append(await self.get(match.group(1)))
+                        if match:  # Podman names several images on one line, with commas
+                            for name in match.group(1).split(","):
+                                images.append(await self.get(name))
             return images
 
         def failed(item: dict[str, Any], log: builtins.list[dict[str, Any]]) -> Exception:

@@ -332,9 +332,9 @@ class Process(AsyncClosing):
         if self.returncode is not None:
             return self.returncode
         if self.kind == "attach":
-            result = await self._docker.transport.json(
-                "POST", f"/containers/{path_id(self.container_id)}/wait", timeout=None
-            )
+            from .containers import Container
+
+            result = await Container(self._docker, {"Id": self.container_id}).wait()
             self.returncode = int(result["StatusCode"])
             return self.returncode
         assert self.exec_id is not None

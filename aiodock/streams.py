@@ -76,16 +76,19 @@ class ResponseStream(AsyncClosing, Generic[T]):
                 if not chunk:
                     tail = self._decoder.eof()
                     self._finish(release=True)
-                    if tail:
-                        self._items = self._convert(list(tail))
+                    items = self._convert(list(tail)) if tail else tail
+                    if items:
+                        self._items = items
                         self._index = 0
                         return True
                     return False
                 decoded = self._feed(chunk)
                 if decoded:
-                    self._items = self._convert(decoded)
-                    self._index = 0
-                    return True
+                    items = self._convert(decoded)  # may drop every one of them
+                    if items:
+                        self._items = items
+                        self._index = 0
+                        return True
         except BaseException as exc:
             self._finish(release=False)
             raise self._docker.transport.map_error(exc, self._what) from exc

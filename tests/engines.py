@@ -23,6 +23,18 @@ CAPABILITIES: dict[str, str] = {
     "build-prune": "the build cache: /build/prune",
     "healthcheck": "health checks that run (Podman runs them from systemd timers)",
     "registry-data": "image data from the registry: /distribution/{name}/json",
+    "attach-stdin-close": "closing an attach's stdin (no stdin_once) ends the attach only",
+    "registry-v1-search": "image search of a registry that serves only the v1 search API",
+    "plain-http-login": "docker.login() to a plain-HTTP registry on 127.0.0.1",
+    "push-digest": "a push's answer carries the pushed digest",
+    "exec-detached-exit": "inspect reports the end and exit code of a detached exec",
+    "layer-cache": "one context built again, in any form, gives the same image id",
+    "endpoint-ipam-readback": "a static address reads back in the endpoint's IPAMConfig",
+    "attach-exited": "attaching to an exited container leaves it as it was",
+    "import-tag": "an imported image gets the tag asked for",
+    "commit-config": "commit applies its conf (labels, ...) as well as its changes",
+    "follow-ends": "a followed log ends when its container exits",
+    "container-update": "POST /containers/{id}/update",
 }
 
 # For each kind other than Docker: capability -> (first version that has it, or None for
@@ -35,10 +47,32 @@ LACKING: dict[str, dict[str, tuple[tuple[int, ...] | None, str]]] = {
         "build-prune": (None, "has no build cache to prune (/build/prune)"),
         "healthcheck": (None, "runs health checks from systemd timers; there is no systemd here"),
         "registry-data": (None, "has no /distribution endpoint"),
+        "attach-stdin-close": (None, "closes the container's stdin with the attach's"),
+        "registry-v1-search": (None, "searches registries through the v2 API only"),
+        "plain-http-login": (
+            None,
+            "logs in over TLS to every registry but localhost:PORT (its /auth ignores "
+            "insecure-registry settings)",
+        ),
+        "push-digest": (None, "reports no digest in a push's answer"),
+        "exec-detached-exit": ((5,), "never records the end of a detached exec"),
+        "layer-cache": ((5,), "may build a cached step again (a new image id)"),
+        "endpoint-ipam-readback": (None, "keeps no IPAMConfig on the endpoint"),
+        "attach-exited": (None, "re-creates an exited container it attaches to (wait says -1)"),
+        "import-tag": ((5,), "tags an imported image latest, whatever tag is asked for"),
+        "commit-config": ((5,), "ignores commit's conf (labels, ...): only changes apply"),
+        "follow-ends": ((5,), "never ends a followed log when its container exits"),
+        "container-update": ((5,), "has no container update"),
     },
 }
 
 NOT_APPLICABLE = "not applicable:"
+
+
+def own_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    """An image's labels without those its engine's builder adds (Buildah, Podman's
+    builder, labels every image ``io.buildah.version``)."""
+    return {key: value for key, value in labels.items() if not key.startswith("io.buildah.")}
 
 
 def version_tuple(version: str) -> tuple[int, ...]:

@@ -20,6 +20,7 @@ from ..errors import BuildError, InvalidArgument, StreamDecodeError
 from ..reference import parse_reference
 from ..streams import ProgressStream
 from ..utils import parse_bytes, string_map
+from ..versions import request_target
 from .buildkit import decode_trace
 from .context import dockerfile_context, iter_file, prepare_context, tar_chunks
 from .dockerignore import PatternMatcher, read_dockerignore
@@ -437,7 +438,12 @@ class PreparedBuild:
         return stream
 
     async def _post(self, docker: Docker) -> ByteSource:
+        params = self.params
+        hosts = params.get("extrahosts")
+        if hosts and (await request_target(docker)).podman is not None:
+            # Podman reads extrahosts as one JSON list; Docker as repeated parameters.
+            params = {**params, "extrahosts": json.dumps(hosts)}
         return await docker.transport.request(
-            "POST", "/build", params=self.params, data=self.body, headers=self.headers,
+            "POST", "/build", params=params, data=self.body, headers=self.headers,
             stream=True, timeout=None,
         )  # fmt: skip

@@ -82,6 +82,7 @@ def finished_at(container_attrs: dict[str, object]) -> float:
     return datetime.fromisoformat(f"{whole}.{frac[:6]}+00:00").timestamp()
 
 
+@pytest.mark.needs("follow-ends")
 async def test_logs_arrive_as_server_sent_events_while_they_are_written(
     http: httpx.AsyncClient, docker: Docker, test_image: str, labels: dict[str, str]
 ) -> None:

@@ -22,6 +22,7 @@ from aiodock.build.buildkit import StatusResponse
 from aiodock.images import Image
 
 from ..conftest import TEST_IMAGE
+from ..engines import Engine, own_labels
 
 Build = Callable[..., Awaitable[Image]]
 
@@ -115,7 +116,7 @@ async def test_dockerignore_buildargs_and_target(
         target="base",
     )
     assert image.tags == ["aiodock-test/build:args"]
-    assert image.labels == labels
+    assert own_labels(image.labels) == labels
     files = await image_files(docker, image)
     sent = {name[len("ctx/") :] for name in files if name.startswith("ctx/")}
     # What the docker CLI sends for this context.
@@ -156,7 +157,8 @@ async def test_progress_iteration_and_quiet(
     write(tmp_path, {"Dockerfile": f"FROM {TEST_IMAGE}\nLABEL stage=progress\n"})
     stream = docker.images.build(path=tmp_path, labels=labels, nocache=True)
     events = [event async for event in stream]
-    assert any("Step 1/" in str(e.get("stream", "")) for e in events)
+    # Docker's "Step 1/2 : FROM ...", Buildah's (Podman's) "STEP 1/2: FROM ..."
+    assert any(str(e.get("stream", "")).upper().startswith("STEP 1/") for e in events)
     image = await stream.result()
     try:
         assert image.labels["stage"] == "progress"
@@ -166,7 +168,9 @@ async def test_progress_iteration_and_quiet(
     assert quiet.labels["stage"] == "progress"
 
 
-async def test_fileobj_and_custom_contexts(docker: Docker, build: Build, tmp_path: Path) -> None:
+async def test_fileobj_and_custom_contexts(
+    docker: Docker, build: Build, tmp_path: Path, engine: Engine
+) -> None:
     dockerfile = f"FROM {TEST_IMAGE}\nLABEL origin=fileobj\n"
     from_file = await build(fileobj=io.BytesIO(dockerfile.encode()))
     assert from_file.labels["origin"] == "fileobj"
@@ -188,18 +192,21 @@ async def test_fileobj_and_custom_contexts(docker: Docker, build: Build, tmp_pat
 
     gz_path = tmp_path / "context.tar.gz"
     gz_path.write_bytes(gzip.compress(plain))
-    from_gz = await build(custom_context=str(gz_path), dockerfile="build/Containerfile")
-    assert from_gz.id == image.id  # same content, same cache
 
     async def chunks() -> AsyncIterator[bytes]:
         for i in range(0, len(plain), 1000):
             yield plain[i : i + 1000]
 
-    assert (await build(custom_context=chunks(), dockerfile="build/Containerfile")).id == image.id
     with gz_path.open("rb") as fh:
-        assert (
-            await build(custom_context=True, fileobj=fh, dockerfile="build/Containerfile")
-        ).id == image.id
+        again = [
+            await build(custom_context=str(gz_path), dockerfile="build/Containerfile"),
+            await build(custom_context=chunks(), dockerfile="build/Containerfile"),
+            await build(custom_context=True, fileobj=fh, dockerfile="build/Containerfile"),
+        ]
+    for built in again:  # the same context in each form ...
+        assert (await image_files(docker, built))["data.txt"] == b"from a ready tar"
+        if engine.lacks("layer-cache") is None:
+            assert built.id == image.id  # ... gives the same image, from the cache
 
 
 async def test_dockerfile_paths_and_gzip(docker: Docker, build: Build, tmp_path: Path) -> None:
@@ -269,12 +276,14 @@ async def test_invalid_arguments_fail_before_any_request(docker: Docker, tmp_pat
 
 
 async def test_leaving_a_build_early_closes_it(
-    docker: Docker, labels: dict[str, str], tmp_path: Path
+    docker: Docker, labels: dict[str, str], tmp_path: Path, engine: Engine
 ) -> None:
-    # BuildKit, so that the cancelled build leaves no intermediate image behind.
+    # BuildKit where there is one, so that the cancelled build leaves no intermediate
+    # image behind (Podman builds with Buildah).
     write(tmp_path, {"Dockerfile": f"FROM {TEST_IMAGE}\nRUN sleep 20\n"})
+    version = "2" if engine.lacks("buildkit-session") is None else None
     stream = docker.images.build(
-        path=tmp_path, labels=labels, network_mode="none", version="2", nocache=True
+        path=tmp_path, labels=labels, network_mode="none", version=version, nocache=True
     )
     async with stream:
         async for _event in stream:

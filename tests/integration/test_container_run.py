@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import stat
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,6 +18,20 @@ from aiodock.decoders import StreamType
 from aiodock.types import DeviceRequest, Healthcheck, LogConfig, Mount, Ulimit
 
 NO_NET: dict[str, Any] = {"network_mode": "none"}
+
+
+def _block_device() -> str:
+    """A block device of this machine for the blkio throttles (Podman checks that it is
+    one; Docker takes any path): a disk when there is one, else a loop device."""
+    names = sorted(os.listdir("/sys/block"), key=lambda n: n.startswith(("loop", "zram", "ram")))
+    for name in names:
+        path = f"/dev/{name}"
+        if os.path.exists(path) and stat.S_ISBLK(os.stat(path).st_mode):
+            return path
+    raise AssertionError("no block device in /dev for the blkio throttle keywords")
+
+
+BLOCK_DEVICE = _block_device()
 
 
 @pytest.fixture
@@ -274,10 +290,10 @@ async def test_every_keyword_appears_in_inspect_data(
             device_requests=[DeviceRequest.gpus(count=1)],
             devices=["/dev/null:/dev/xnull:rw"],
             device_cgroup_rules=["c 1:3 mr"],
-            device_read_bps=[{"Path": "/dev/null", "Rate": 1048576}],
-            device_read_iops=[{"Path": "/dev/null", "Rate": 50}],
-            device_write_bps=[{"Path": "/dev/null", "Rate": 2097152}],
-            device_write_iops=[{"Path": "/dev/null", "Rate": 100}],
+            device_read_bps=[{"Path": BLOCK_DEVICE, "Rate": 1048576}],
+            device_read_iops=[{"Path": BLOCK_DEVICE, "Rate": 50}],
+            device_write_bps=[{"Path": BLOCK_DEVICE, "Rate": 2097152}],
+            device_write_iops=[{"Path": BLOCK_DEVICE, "Rate": 100}],
             cgroup_parent="/aiodock-test",
             cap_add=["NET_ADMIN"],
             cap_drop=["MKNOD"],

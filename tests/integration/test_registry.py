@@ -62,21 +62,30 @@ async def untag(docker: Docker, ref: str) -> None:
 
 
 async def test_push_and_pull_with_auth_config(
-    docker: Docker, registry: LocalRegistry, repo: str, test_image: str, docker_config: Path
+    docker: Docker,
+    registry: LocalRegistry,
+    repo: str,
+    test_image: str,
+    docker_config: Path,
+    engine: Engine,
 ) -> None:
     events = [
         event async for event in docker.images.push(repo, "v1", auth_config=registry.auth_config)
     ]
     pushed = [e["aux"] for e in events if isinstance(e.get("aux"), dict)]
-    assert pushed and pushed[-1]["Tag"] == "v1" and pushed[-1]["Digest"].startswith("sha256:")
-    digest = pushed[-1]["Digest"]
+    if engine.lacks("push-digest") is None:
+        assert pushed and pushed[-1]["Tag"] == "v1" and pushed[-1]["Digest"].startswith("sha256:")
 
     await untag(docker, f"{repo}:v1")
     image = await docker.images.pull(repo, "v1", auth_config=registry.auth_config)
     original = await docker.images.get(test_image)
     assert isinstance(image, Image) and image.id == original.id
     assert f"{repo}:v1" in image.tags
-    assert f"{repo}@{digest}" in image.attrs["RepoDigests"]
+    digests = [d for d in image.attrs["RepoDigests"] if d.startswith(f"{repo}@sha256:")]
+    assert digests  # what the registry holds now
+    digest = digests[0].partition("@")[2]
+    if pushed:
+        assert pushed[-1]["Digest"] == digest
 
     # By digest, and the awaited push gives the image.
     by_digest = await docker.images.pull(f"{repo}@{digest}", auth_config=registry.auth_config)
@@ -153,6 +162,7 @@ async def test_credentials_from_credential_helper(
         assert data.id.startswith("sha256:")
 
 
+@pytest.mark.needs("plain-http-login")
 async def test_login_checks_and_remembers(
     docker: Docker, registry: LocalRegistry, repo: str, docker_config: Path
 ) -> None:
@@ -204,6 +214,7 @@ async def test_registry_data_and_all_tags(
     assert by_data.id == image.id
 
 
+@pytest.mark.needs("plain-http-login")
 async def test_import_from_registry_image(
     docker: Docker, registry: LocalRegistry, repo: str, docker_config: Path
 ) -> None:

@@ -36,7 +36,7 @@ async def test_create_get_list_remove(
     volume = await docker.volumes.create(
         name,
         driver="local",
-        driver_opts={"type": "tmpfs", "device": "tmpfs", "o": "size=1m"},
+        driver_opts={"type": "tmpfs", "device": "tmpfs", "o": "nodev"},
         labels={**labels, "adk.mark": mark},
     )
     volumes.append(volume)
@@ -44,7 +44,7 @@ async def test_create_get_list_remove(
     assert volume.id == volume.name == name and volume.short_id == name[:12]
     assert volume.driver == "local" and volume.scope == "local"
     assert volume.labels["adk.mark"] == mark
-    assert volume.options == {"type": "tmpfs", "device": "tmpfs", "o": "size=1m"}
+    assert volume.options == {"type": "tmpfs", "device": "tmpfs", "o": "nodev"}
     assert volume.mountpoint.endswith(f"/volumes/{name}/_data")
 
     fetched = await docker.volumes.get(name)

@@ -27,7 +27,9 @@ class Seen:
 
 @dataclass
 class FakeEngine:
-    """What the fake answers: API ``api`` of Docker ``version``, or of Podman ``podman``."""
+    """What the fake answers: API ``api`` of Docker ``version``, or of Podman ``podman``;
+    ``answers`` maps (method, path) to JSON, a :class:`FakeAnswer`, or a function of the
+    request giving either."""
 
     api: str = "1.41"
     version: str = "28.5.2"
@@ -79,7 +81,10 @@ class FakeEngine:
             return FakeAnswer(json=self._version_body())
         if request.path == "/info":
             return FakeAnswer(json={"Swarm": {"LocalNodeState": "inactive"}})
-        return FakeAnswer(json=self.answers.get((request.method, request.path), {}))
+        answer = self.answers.get((request.method, request.path), {})
+        if callable(answer):  # an answer that changes from one request to the next
+            answer = answer(request)
+        return answer if isinstance(answer, FakeAnswer) else FakeAnswer(json=answer)
 
 
 def _decoded(request: FakeRequest) -> Any:

@@ -1,0 +1,154 @@
+"""What aiodock does about Podman's answers and bugs, request by request: each test fails
+without its workaround (see docs/engines.md, "Engine by engine")."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from aiodock.containers import Container
+from aiodock.images import Image
+from tests.unit.conftest import FakeAnswer, FakeRequest
+from tests.unit.fake_engine import Start, fake_engine
+
+__all__ = ["fake_engine"]
+
+NOW_NS = time.time_ns()
+
+
+def _event(action: str, at_ns: int, image: str = "docker.io/library/busybox:latest") -> bytes:
+    event = {
+        "Type": "container",
+        "Action": action,
+        "Actor": {"ID": "c1", "Attributes": {"image": image, "name": "web"}},
+        "time": at_ns // 1_000_000_000,
+        "timeNano": at_ns,
+    }
+    return json.dumps(event).encode() + b"\n"
+
+
+@pytest.mark.parametrize("podman", [None, "4.3.1", "5.8.6"])
+async def test_events_until_a_past_time(fake_engine: Start, podman: str | None) -> None:
+    # Podman stops reading at once when `until` has passed: ask it for what it has
+    # (stream=false) and drop what came after `until` here.
+    docker, engine = await fake_engine(api="1.41", podman=podman)
+    until = NOW_NS - 2_000_000_000
+    body = _event("start", until - 1_000_000_000) + _event("die", until + 1_000_000_000)
+    engine.answers[("GET", "/events")] = FakeAnswer(body=body)
+    async with docker.events(since=(until - 5e9) / 1e9, until=until / 1e9) as stream:
+        actions = [event.action async for event in stream]
+    sent = engine.last("GET", "/events").query
+    if podman is None:
+        assert "until" in sent and "stream" not in sent
+        assert actions == ["start", "die"]  # Docker itself stops at `until`
+    else:
+        assert "until" not in sent and sent["stream"] == ["false"]
+        assert actions == ["start"]
+
+
+async def test_podman_event_images_are_familiar_names(fake_engine: Start) -> None:
+    docker, engine = await fake_engine(api="1.41", podman="5.8.6")
+    engine.answers[("GET", "/events")] = FakeAnswer(body=_event("start", NOW_NS - 5_000_000_000))
+    async with docker.events(until=time.time() - 1) as stream:
+        events = [event async for event in stream]
+    assert events[0].actor.attributes["image"] == "busybox:latest"
+    assert events[0].raw["Actor"]["Attributes"]["image"] == "docker.io/library/busybox:latest"
+
+
+@pytest.mark.parametrize(("podman", "sent"), [(None, ["a:1.2.3.4"]), ("4.3.1", ['["a:1.2.3.4"]'])])
+async def test_build_extra_hosts_as_the_engine_reads_them(
+    fake_engine: Start, podman: str | None, sent: list[str]
+) -> None:
+    docker, engine = await fake_engine(api="1.41", podman=podman)
+    engine.answers[("POST", "/build")] = FakeAnswer(
+        body=b'{"aux":{"ID":"sha256:' + b"1" * 64 + b'"}}\n'
+    )
+    engine.answers[("GET", "/images/sha256:" + "1" * 64 + "/json")] = {"Id": "sha256:" + "1" * 64}
+    image = await docker.images.build(fileobj="FROM scratch\n", extra_hosts={"a": "1.2.3.4"})
+    assert isinstance(image, Image)
+    assert engine.last("POST", "/build").query["extrahosts"] == sent
+
+
+async def test_podman_lists_newest_first(fake_engine: Start) -> None:
+    docker, engine = await fake_engine(api="1.44", podman="5.8.6")
+    engine.answers[("GET", "/containers/json")] = [  # Podman 5: oldest first
+        {"Id": "old", "Created": 100},
+        {"Id": "mid", "Created": 200},
+        {"Id": "new", "Created": 200},
+    ]
+    created = {"old": "2026-12-01T10:00:00.1Z", "mid": "2026-12-01T10:00:01.2Z"}
+    created["new"] = "2026-12-01T10:00:01.7Z"
+    for cid, when in created.items():
+        engine.answers[("GET", f"/containers/{cid}/json")] = {"Id": cid, "Created": when}
+    sparse = await docker.containers.list(all=True, sparse=True)
+    assert [c.id for c in sparse] == ["new", "mid", "old"]
+    assert [c.id for c in await docker.containers.list(all=True)] == ["new", "mid", "old"]
+
+
+async def test_removed_and_pruned_images_in_dockers_words(fake_engine: Start) -> None:
+    docker, engine = await fake_engine(api="1.41", podman="4.3.1")
+    bare = "a" * 64
+    answer = [{"Untagged": "docker.io/library/busybox:1"}, {"Deleted": bare}]
+    engine.answers[("DELETE", "/images/busybox:1")] = answer
+    engine.answers[("POST", "/images/prune")] = {"ImagesDeleted": answer, "SpaceReclaimed": 1}
+    expected = [{"Untagged": "busybox:1"}, {"Deleted": f"sha256:{bare}"}]
+    assert await docker.images.remove("busybox:1") == expected
+    assert (await docker.images.prune())["ImagesDeleted"] == expected
+
+
+async def test_podman_load_names_several_images_on_one_line(fake_engine: Start) -> None:
+    docker, engine = await fake_engine(api="1.41", podman="5.8.6")
+    line = {"stream": "Loaded image: docker.io/library/a:1,docker.io/library/b:2\n"}
+    engine.answers[("POST", "/images/load")] = FakeAnswer(body=json.dumps(line).encode())
+    for name in ("docker.io/library/a:1", "docker.io/library/b:2"):
+        engine.answers[("GET", f"/images/{name}/json")] = {"Id": name}
+    loaded = await docker.images.load(b"tar")
+    assert [image.id for image in loaded] == ["docker.io/library/a:1", "docker.io/library/b:2"]
+
+
+def _states(*states: dict[str, Any]) -> Any:
+    """Inspect answers that go through ``states`` (the last one repeats)."""
+    seen: list[int] = []
+
+    def answer(request: FakeRequest) -> dict[str, Any]:
+        seen.append(1)
+        return {"Id": "c1", "State": states[min(len(seen), len(states)) - 1]}
+
+    return answer
+
+
+RUNNING = {"Status": "running", "Running": True, "ExitCode": 0, "FinishedAt": "0001-01-01"}
+STOPPED = {"Status": "stopped", "Running": False, "ExitCode": 3, "FinishedAt": "2026-12-01"}
+
+
+async def test_podman_4_wait_reads_the_state(fake_engine: Start) -> None:
+    # Podman 4.3's wait never answers for a container that is "stopped".
+    docker, engine = await fake_engine(api="1.41", podman="4.3.1")
+    engine.answers[("GET", "/containers/c1/json")] = _states(RUNNING, RUNNING, STOPPED)
+    container = Container(docker, {"Id": "c1"})
+    assert await container.wait(timeout=5) == {"StatusCode": 3, "Error": None}
+    assert await container.wait(timeout=5) == {"StatusCode": 3, "Error": None}  # exited already
+    assert "/containers/c1/wait" not in engine.paths()
+
+    gone = _states(STOPPED)
+
+    def removed(request: FakeRequest) -> Any:
+        if len(engine.paths("GET")) > 8:
+            return FakeAnswer(
+                status=500,
+                json={"message": "container c1 does not exist in database: no such container"},
+            )
+        return gone(request)
+
+    engine.answers[("GET", "/containers/c1/json")] = removed
+    assert await container.wait(condition="removed", timeout=5) == {"StatusCode": 3, "Error": None}
+
+
+async def test_podman_5_and_docker_wait_on_the_daemon(fake_engine: Start) -> None:
+    docker, engine = await fake_engine(api="1.44", podman="5.8.6")
+    engine.answers[("POST", "/containers/c1/wait")] = {"StatusCode": 0, "Error": None}
+    assert await Container(docker, {"Id": "c1"}).wait() == {"StatusCode": 0, "Error": None}
+    assert engine.last("POST", "/containers/c1/wait").query == {"condition": ["not-running"]}
