@@ -110,6 +110,11 @@ class OutputStream(AsyncClosing):
     def __await__(self) -> Generator[Any, None, bytes | Demuxed]:
         return self._all().__await__()
 
+    async def __aenter__(self) -> OutputStream:
+        """Open the output now (attached from here on)."""
+        await self._open()
+        return self
+
     def __aiter__(self) -> OutputStream:
         return self
 
@@ -165,6 +170,11 @@ class JSONOutput(AsyncClosing, Generic[T]):
     def __await__(self) -> Generator[Any, None, str]:
         return self._text().__await__()
 
+    async def __aenter__(self) -> JSONOutput[T]:
+        """Send the request now."""
+        await self._stream.open()
+        return self
+
     def __aiter__(self) -> JSONOutput[T]:
         return self
 
@@ -200,6 +210,11 @@ class ChunkOutput(AsyncClosing):
 
     def __await__(self) -> Generator[Any, None, bytes]:
         return self._stream.read().__await__()
+
+    async def __aenter__(self) -> ChunkOutput:
+        """Send the request now."""
+        await self._stream.open()
+        return self
 
     def __aiter__(self) -> ChunkOutput:
         return self
