@@ -4,7 +4,7 @@ docker-py's shape back."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from ..errors import InvalidArgument
 from ..process import ProcessStarter
@@ -51,6 +51,51 @@ class ExecApiMixin(ApiBase):
         if height is None or width is None:
             raise InvalidArgument("exec_resize: give both height and width")
         await self._docker.exec.resize(resource_id(exec_id, "exec_id"), height, width)
+
+    @overload
+    def exec_start(
+        self,
+        exec_id: Any,
+        detach: Literal[False] = False,
+        tty: bool = False,
+        stream: bool = False,
+        socket: Literal[False] = False,
+        demux: bool = False,
+    ) -> OutputStream: ...
+
+    @overload
+    def exec_start(
+        self,
+        exec_id: Any,
+        detach: Literal[False] = False,
+        tty: bool = False,
+        stream: bool = False,
+        *,
+        socket: Literal[True],
+        demux: bool = False,
+    ) -> ProcessStarter: ...
+
+    @overload
+    def exec_start(
+        self,
+        exec_id: Any,
+        detach: Literal[True],
+        tty: bool = False,
+        stream: bool = False,
+        socket: bool = False,
+        demux: bool = False,
+    ) -> Awaitable[str]: ...
+
+    @overload
+    def exec_start(
+        self,
+        exec_id: Any,
+        detach: bool = False,
+        tty: bool = False,
+        stream: bool = False,
+        socket: bool = False,
+        demux: bool = False,
+    ) -> OutputStream | ProcessStarter | Awaitable[str]: ...
 
     def exec_start(
         self,

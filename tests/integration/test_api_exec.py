@@ -35,7 +35,7 @@ async def test_exec_output_shapes(api: APIClient, running: str) -> None:
     created = await api.exec_create(running, ["sh", "-c", script], environment={"A": "1"})
     assert set(created) == {"Id"}
     output = await api.exec_start(created)
-    assert sorted(output.splitlines()) == [b"err", b"out"]  # type: ignore[union-attr]
+    assert sorted(output.splitlines()) == [b"err", b"out"]  # type: ignore[union-attr]  # bytes
     info = await api.exec_inspect(created)
     assert info["ExitCode"] == 0 and info["Running"] is False
     assert info["ProcessConfig"]["arguments"] == ["-c", script]
