@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from .engine import GATED_PREFIXES, EngineInfo, read_engine, unsupported
+from .engine import GATED_PREFIXES, EngineInfo, lacks, read_engine, unsupported
 from .errors import InvalidArgument
 from .transport import MAX_API_VERSION, Transport, parse_address
 from .utils import AsyncClosing, TimeSpec, encode_filters, to_timestamp
@@ -159,8 +159,7 @@ class Docker(AsyncClosing):
 
     async def version(self) -> dict[str, Any]:
         """The daemon's version information (``GET /version``)."""
-        result: dict[str, Any] = await self.transport.json("GET", "/version")
-        return result
+        return await self.transport.daemon_version()
 
     async def info(self) -> dict[str, Any]:
         """System-wide information (``GET /info``)."""
@@ -222,7 +221,7 @@ class Docker(AsyncClosing):
                     encode_filters(filters, allowed=names)
                 except InvalidArgument as exc:
                     raise InvalidArgument(f"{kind} prune: {exc} (or pass {kind}=False)") from None
-        if build_cache and unsupported(await self.transport.engine_headers(), "/build/prune"):
+        if build_cache and lacks(await self.transport.engine_headers(), "build prune"):
             build_cache = False
         results: dict[str, Any] = {}
         if containers:

@@ -19,8 +19,8 @@ from .errors import (
     InvalidArgument,
     NotFound,
 )
+from .process import attach_request
 from .reference import split_tag
-from .resource import path_id
 from .streams import FrameStream, Opener
 from .transport import ByteSource
 
@@ -125,8 +125,9 @@ async def _remove_quietly(container: Container) -> None:
 
 def _attach_output(container: Container) -> Opener:
     """An opener of a read-only attach (stdout and stderr), without hijacking."""
-    path = f"/containers/{path_id(container.id)}/attach"
-    params = {"stream": True, "stdout": True, "stderr": True, "logs": False}
+    path, params = attach_request(
+        container.id, stdin=False, stdout=True, stderr=True, logs=False, stream=True
+    )
 
     async def open_response() -> ByteSource:
         return await container.docker.transport.request("POST", path, params=params, stream=True)

@@ -592,24 +592,11 @@ class Container(Resource):
         """Make an image of the container; returns an :class:`~aiodock.images.Image`
         handle. ``changes`` are Dockerfile instructions (``["ENV A=1", "CMD sh"]``), ``conf``
         a raw Config object for the image."""
-        if isinstance(changes, str):
-            changes = [changes]
-        result = await self._docker.transport.json(
-            "POST",
-            "/commit",
-            params={
-                "container": self.id,
-                "repo": repository,
-                "tag": tag,
-                "comment": message,
-                "author": author,
-                "changes": _string_list(changes, "changes") if changes else None,
-                "pause": pause,
-            },
-            json=dict(conf or {}),
-            timeout=None,
+        if changes:
+            _string_list(changes, "changes")
+        return await self._docker.images.commit(
+            self.id, repository, tag, message, author, pause, changes, conf
         )
-        return await self._docker.images.get(str(result["Id"]))
 
     # --- exec and attach (built in aiodock.exec / aiodock.process) ---------------------
 
@@ -642,10 +629,8 @@ class ContainerManager(Manager):
 
     async def get(self, container_id: str) -> Container:
         """The container with this id, id prefix or name (raises ``ContainerNotFound``)."""
-        attrs = await self._docker.transport.json(
-            "GET", f"/containers/{path_id(_string(container_id, 'container_id'))}/json"
-        )
-        return Container(self._docker, attrs)
+        path = Container.inspect_path.format(id=path_id(_string(container_id, "container_id")))
+        return Container(self._docker, await self._docker.transport.json("GET", path))
 
     async def list(
         self,
@@ -719,12 +704,7 @@ class ContainerManager(Manager):
         return created
 
     async def _create(self, request: CreateRequest) -> Container:
-        result = await self._docker.transport.json(
-            "POST",
-            "/containers/create",
-            params={"name": request.name, "platform": request.platform},
-            json=adapt_create(await request_target(self._docker), request.body),
-        )
+        result = await self._create_raw(request.body, request.name, request.platform)
         return Container(
             self._docker,
             {
@@ -733,6 +713,19 @@ class ContainerManager(Manager):
                 "Config": {"Tty": request.tty},
             },
         )
+
+    async def _create_raw(
+        self, body: Mapping[str, Any], name: str | None = None, platform: str | None = None
+    ) -> dict[str, Any]:
+        """``POST /containers/create`` with ``body`` (adapted to the API version): the
+        daemon's answer, ``{"Id": ..., "Warnings": [...]}``."""
+        result: dict[str, Any] = await self._docker.transport.json(
+            "POST",
+            "/containers/create",
+            params={"name": name, "platform": platform},
+            json=adapt_create(await request_target(self._docker), body),
+        )
+        return result
 
     @overload
     async def run(

@@ -67,9 +67,14 @@ def podman_version_of(ping_headers: Mapping[str, str]) -> str | None:
 
 def unsupported(ping_headers: Mapping[str, str], path: str) -> NotSupported | None:
     """The error for a request to ``path`` on the engine that sent ``ping_headers``."""
+    capability = capability_of(path)
+    return lacks(ping_headers, capability) if capability is not None else None
+
+
+def lacks(ping_headers: Mapping[str, str], capability: Capability) -> NotSupported | None:
+    """The error when the engine that sent ``ping_headers`` lacks ``capability``."""
     podman = podman_version_of(ping_headers)
-    capability = capability_of(path) if podman else None
-    if podman is None or capability is None:
+    if podman is None:
         return None
     reason = podman_lacks(capability, podman)
     return NotSupported(f"Podman {podman} {reason}") if reason else None

@@ -209,7 +209,7 @@ class ImageManager(Manager):
             raise InvalidArgument("name: an image name or id is required")
         params = {"platform": await _platform(self._docker, "get", platform)}
         attrs = await self._docker.transport.json(
-            "GET", f"/images/{path_id(name)}/json", params=params
+            "GET", Image.inspect_path.format(id=path_id(name)), params=params
         )
         return Image(self._docker, attrs)
 
@@ -663,6 +663,23 @@ class ImageManager(Manager):
     ) -> Image:
         """Create an image from a container's changes (``docker commit``). ``conf`` is the
         Engine's container config for the image; ``changes`` are Dockerfile instructions."""
+        answer = await self._commit_raw(
+            container, repository, tag, message, author, pause, changes, conf
+        )
+        return await self.get(answer["Id"])
+
+    async def _commit_raw(
+        self,
+        container: str | Resource,
+        repository: str | None = None,
+        tag: str | None = None,
+        message: str | None = None,
+        author: str | None = None,
+        pause: bool = True,
+        changes: str | Sequence[str] | None = None,
+        conf: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """``POST /commit``: the daemon's answer, ``{"Id": ...}``."""
         ident = container.id if isinstance(container, Resource) else container
         if not isinstance(ident, str) or not ident:
             raise InvalidArgument("container: a container id or name is required")
@@ -671,7 +688,7 @@ class ImageManager(Manager):
         elif tag is not None:
             raise InvalidArgument("tag: a tag needs a repository")
         change_list = [changes] if isinstance(changes, str) else list(changes or [])
-        answer = await self._docker.transport.json(
+        answer: dict[str, Any] = await self._docker.transport.json(
             "POST",
             "/commit",
             params={
@@ -686,7 +703,7 @@ class ImageManager(Manager):
             json=dict(conf or {}),
             timeout=None,
         )
-        return await self.get(answer["Id"])
+        return answer
 
     # --- build ------------------------------------------------------------------------
 

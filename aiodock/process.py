@@ -27,11 +27,12 @@ from .errors import DockerConnectionError, InvalidArgument
 from .resource import path_id
 from .streams import FrameStream
 from .transport import Connection
-from .utils import AsyncClosing
+from .utils import AsyncClosing, QueryValue
 from .versions import require
 
 if TYPE_CHECKING:
     from .client import Docker
+    from .containers import Container
 
 __all__ = [
     "OutputReader",
@@ -40,6 +41,7 @@ __all__ = [
     "ProcessStarter",
     "StdinWriter",
     "attach_container",
+    "attach_request",
 ]
 
 ProcessKind = Literal["exec", "attach"]
@@ -332,17 +334,16 @@ class Process(AsyncClosing):
         if self.returncode is not None:
             return self.returncode
         if self.kind == "attach":
-            from .containers import Container
-
-            result = await Container(self._docker, {"Id": self.container_id}).wait()
+            result = await self._container().wait()
             self.returncode = int(result["StatusCode"])
             return self.returncode
         assert self.exec_id is not None
         delay = 0.005
         while True:
-            info = await self._docker.transport.json("GET", f"/exec/{path_id(self.exec_id)}/json")
-            if not info.get("Running") and info.get("ExitCode") is not None:
-                self.returncode = int(info["ExitCode"])
+            info = await self._docker.exec.inspect(self.exec_id)
+            code = info.get("ExitCode")
+            if not info.get("Running") and code is not None:
+                self.returncode = int(code)
                 return self.returncode
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.2)
@@ -350,11 +351,13 @@ class Process(AsyncClosing):
     async def inspect(self) -> dict[str, Any]:
         """The exec's inspect data (exec), or the container's (attach)."""
         if self.exec_id is not None:
-            path = f"/exec/{path_id(self.exec_id)}/json"
-        else:
-            path = f"/containers/{path_id(self.container_id)}/json"
-        result: dict[str, Any] = await self._docker.transport.json("GET", path)
-        return result
+            return dict(await self._docker.exec.inspect(self.exec_id))
+        return (await self._docker.containers.get(self.container_id)).attrs
+
+    def _container(self) -> Container:
+        from .containers import Container
+
+        return Container(self._docker, {"Id": self.container_id})
 
     async def resize(self, height: int, width: int) -> None:
         """Set the TTY's size in characters (needs ``tty=True``)."""
@@ -364,10 +367,9 @@ class Process(AsyncClosing):
         if not self.tty:
             raise InvalidArgument(f"{self._what}: resize needs a TTY (tty=True)")
         if self.exec_id is not None:
-            path = f"/exec/{path_id(self.exec_id)}/resize"
+            await self._docker.exec.resize(self.exec_id, height, width)
         else:
-            path = f"/containers/{path_id(self.container_id)}/resize"
-        await self._docker.transport.call("POST", path, params={"h": height, "w": width})
+            await self._container().resize(height, width)
 
     async def close(self) -> None:
         """Close the connection (safe to call twice). This does not stop the process:
@@ -407,6 +409,28 @@ class ProcessStarter:
             await process.close()
 
 
+def attach_request(
+    container_id: str,
+    *,
+    stdin: bool,
+    stdout: bool,
+    stderr: bool,
+    logs: bool,
+    stream: bool,
+    detach_keys: str | None = None,
+) -> tuple[str, dict[str, QueryValue]]:
+    """The path and query of ``POST /containers/{id}/attach`` (hijacked or not)."""
+    params: dict[str, QueryValue] = {
+        "stdin": stdin,
+        "stdout": stdout,
+        "stderr": stderr,
+        "logs": logs,
+        "stream": stream,
+        "detachKeys": detach_keys,
+    }
+    return f"/containers/{path_id(container_id)}/attach", params
+
+
 def attach_container(
     docker: Docker,
     container_id: str,
@@ -439,21 +463,15 @@ def attach_container(
     async def start() -> Process:
         if logs:
             await require(docker, "attach.logs")
-        info = await docker.transport.json("GET", f"/containers/{path_id(container_id)}/json")
+        info = (await docker.containers.get(container_id)).attrs
         full_id = str(info.get("Id") or container_id)
         tty = bool((info.get("Config") or {}).get("Tty"))
+        path, params = attach_request(
+            full_id, stdin=stdin, stdout=stdout, stderr=stderr, logs=logs, stream=stream,
+            detach_keys=detach_keys,
+        )  # fmt: skip
         conn = await docker.transport.upgrade(
-            "POST",
-            f"/containers/{path_id(full_id)}/attach",
-            params={
-                "stdin": stdin,
-                "stdout": stdout,
-                "stderr": stderr,
-                "logs": logs,
-                "stream": stream,
-                "detachKeys": detach_keys,
-            },
-            what=f"attach {full_id[:12]}",
+            "POST", path, params=params, what=f"attach {full_id[:12]}"
         )
         return Process(docker, conn, kind="attach", container_id=full_id, tty=tty, stdin=stdin)
 

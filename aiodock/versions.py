@@ -247,7 +247,9 @@ def adapt_create(target: Target, body: Mapping[str, Any]) -> dict[str, Any]:
 def _mac_on_endpoint(body: dict[str, Any], mac: str, default_network: str) -> dict[str, Any]:
     """``body`` with its container-wide MAC address on the endpoint of its network."""
     del body["MacAddress"]
-    network = (body.get("HostConfig") or {}).get("NetworkMode") or default_network
+    network = (body.get("HostConfig") or {}).get("NetworkMode") or "default"
+    if network == "default":  # docker-py's name for the engine's default network
+        network = default_network
     networking = dict(body.get("NetworkingConfig") or {})
     endpoints = dict(networking.get("EndpointsConfig") or {})
     endpoint = dict(endpoints.get(network) or {})

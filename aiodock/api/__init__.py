@@ -10,6 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .base import ApiBase
+from .build import BuildApiMixin
+from .containers import ContainerApiMixin
+from .exec import ExecApiMixin
+from .images import ImageApiMixin
 
 if TYPE_CHECKING:
     from ..client import Docker
@@ -17,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["APIClient"]
 
 
-class APIClient(ApiBase):
+class APIClient(ContainerApiMixin, ImageApiMixin, BuildApiMixin, ExecApiMixin, ApiBase):
     """docker-py's ``APIClient`` methods, awaitable, over one :class:`~aiodock.Docker`."""
 
     def __init__(self, docker: Docker) -> None:

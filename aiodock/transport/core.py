@@ -32,7 +32,7 @@ from ..utils import QueryValue, query, timeout_after, version_tuple
 from . import http11
 from .address import Address
 from .connection import Connection, ConnectionBody, StreamProtocol, TLSSession
-from .dial import Dialer
+from .dial import PING_PATH, Dialer
 from .ssh import SSH_MODES
 
 __all__ = [
@@ -197,12 +197,19 @@ class Transport:
             if self._api_version is None:
                 await self.ping()
             if self._api_version is None:  # a daemon without the API-Version header
-                info = await self.json("GET", "/version", versioned=False)
+                info = await self.daemon_version(versioned=False)
                 if not isinstance(info, dict) or not info.get("ApiVersion"):
-                    raise APIError(200, "the daemon did not say its API version", path="/version")
+                    raise APIError(
+                        200, "the daemon did not say its API version", path="GET /version"
+                    )
                 self._set_version(str(info["ApiVersion"]))
         assert self._api_version is not None
         return self._api_version
+
+    async def daemon_version(self, *, versioned: bool = True) -> dict[str, Any]:
+        """The daemon's ``GET /version`` answer (``versioned=False``: before negotiation)."""
+        result: dict[str, Any] = await self.json("GET", "/version", versioned=versioned)
+        return result
 
     def _set_version(self, daemon_version: str) -> None:
         self._api_version = min(daemon_version, MAX_API_VERSION, key=version_tuple)
@@ -216,8 +223,8 @@ class Transport:
     async def ping(self) -> bool:
         """``True`` when the daemon answers ``/_ping`` with ``OK``; learns the API version
         from its header when none is set yet."""
-        resp = await self.request("GET", "/_ping", versioned=False)
-        body = await self._read(resp, "GET /_ping")
+        resp = await self.request("GET", PING_PATH, versioned=False)
+        body = await self._read(resp, f"GET {PING_PATH}")
         self.ping_headers = CIMultiDictProxy(CIMultiDict(resp.headers))
         header = resp.headers.get("API-Version")
         if self._api_version is None and header:

@@ -13,7 +13,7 @@ import asyncio
 import os
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import aiohttp
 
@@ -178,6 +178,10 @@ class _ProbeProtocol(asyncio.Protocol):
             self.answered.set_result(False)
 
 
+PING_PATH: Final = "/_ping"
+"""The daemon's health check, asked by the probe here and by the transport's ``ping``."""
+
+
 async def probe_unix(path: str) -> bool | None:
     """Whether an HTTP daemon answers ``GET /_ping`` on the unix socket ``path``: ``True``
     when it answers, ``False`` when the connection closes without an answer, ``None`` when
@@ -189,7 +193,7 @@ async def probe_unix(path: str) -> bool | None:
         return None
     try:
         transport.write(
-            http11.build_request("GET", "/_ping", host="localhost", headers={}, upgrade=False)
+            http11.build_request("GET", PING_PATH, host="localhost", headers={}, upgrade=False)
         )
         return await protocol.answered
     finally:
