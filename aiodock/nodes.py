@@ -159,6 +159,4 @@ class NodeManager(Manager):
 
     async def remove(self, node_id: str, force: bool = False) -> None:
         """Remove a node from the swarm."""
-        await self._docker.transport.call(
-            "DELETE", f"/nodes/{path_id(node_id)}", params={"force": force}
-        )
+        await Node(self._docker, {"ID": node_id}).remove(force)

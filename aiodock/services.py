@@ -687,14 +687,22 @@ class ServiceManager(Manager):
         base = _spec_json(spec) if spec is not None else {}
         await _resolve_references(self._docker, kwargs)
         body = apply_service_kwargs(base, kwargs, updating=False)
-        image_name = body["TaskTemplate"]["ContainerSpec"]["Image"]
-        headers = await _registry_headers(self._docker, image_name, auth_config)
-        answer = await self._docker.transport.json(
-            "POST", "/services/create", json=body, headers=headers or None
-        )
+        answer = await self._post_create(body, auth_config)
         service = await self.get(answer["ID"])
         service.warnings = _warnings(answer)
         return service
+
+    async def _post_create(
+        self, body: dict[str, Any], auth_config: Mapping[str, str] | None
+    ) -> dict[str, Any]:
+        """The create request, with the registry credentials for the spec's image; the
+        daemon's answer (``{"ID": ..., "Warnings": ...}``)."""
+        image_name = body["TaskTemplate"]["ContainerSpec"]["Image"]
+        headers = await _registry_headers(self._docker, image_name, auth_config)
+        answer: dict[str, Any] = await self._docker.transport.json(
+            "POST", "/services/create", json=body, headers=headers or None
+        )
+        return answer
 
     async def get(self, service_id: str, *, insert_defaults: bool = False) -> Service:
         """The service with this id or name (``insert_defaults`` fills in default values)."""
@@ -718,7 +726,7 @@ class ServiceManager(Manager):
 
     async def remove(self, service_id: str) -> None:
         """Delete the service with this id or name."""
-        await self._docker.transport.call("DELETE", f"/services/{path_id(service_id)}")
+        await Service(self._docker, {"ID": service_id}).remove()
 
     async def wait_converged(
         self,
