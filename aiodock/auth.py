@@ -351,6 +351,12 @@ def _client_state(docker: Docker) -> _ClientAuth:
     return state
 
 
+def client_config_path(docker: Docker) -> str | None:
+    """The configuration file ``docker`` reads (``None``: the docker CLI's default)."""
+    state = _clients.get(docker)
+    return state.dockercfg_path if state is not None else None
+
+
 def set_credstore_env(docker: Docker, env: Mapping[str, str] | None) -> None:
     """Run the credential helpers of ``docker``'s lookups with ``env`` added to this
     process's environment (docker-py's ``credstore_env``)."""

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
 from . import container_archive
 from .byte_stream import ByteStream
+from .cli_config import proxy_environment, with_proxy_environment
 from .container_config import (
     CREATE_KEYWORDS,
     CreateRequest,
@@ -671,11 +672,16 @@ class ContainerManager(Manager):
         return created
 
     async def _create(self, request: CreateRequest) -> Container:
+        body = request.body
+        if request.use_config_proxy:
+            proxies = proxy_environment(self._docker)
+            if proxies:
+                body = {**body, "Env": with_proxy_environment(body.get("Env"), proxies)}
         result = await self._docker.transport.json(
             "POST",
             "/containers/create",
             params={"name": request.name, "platform": request.platform},
-            json=adapt_create(await request_target(self._docker), request.body),
+            json=adapt_create(await request_target(self._docker), body),
         )
         return Container(
             self._docker,

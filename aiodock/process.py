@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Generator, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from .cli_config import config_detach_keys
 from .decoders import Frame, StreamType
 from .errors import DockerConnectionError, InvalidArgument
 from .resource import path_id
@@ -451,7 +452,7 @@ def attach_container(
                 "stderr": stderr,
                 "logs": logs,
                 "stream": stream,
-                "detachKeys": detach_keys,
+                "detachKeys": config_detach_keys(docker) if detach_keys is None else detach_keys,
             },
             what=f"attach {full_id[:12]}",
         )

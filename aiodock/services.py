@@ -221,6 +221,21 @@ async def _resolve_references(docker: Docker, kwargs: dict[str, Any]) -> None:
         kwargs[key] = [await manager.as_reference(item) for item in items]
 
 
+async def resolve_spec_references(docker: Docker, body: dict[str, Any]) -> None:
+    """Secrets and configs of a service spec's ``ContainerSpec`` given by name or id (a
+    typed ``ContainerSpec(secrets=["name"])`` keeps them so) as references, in place."""
+    container = (body.get("TaskTemplate") or {}).get("ContainerSpec") or {}
+    for key, manager in (("Secrets", docker.secrets), ("Configs", docker.configs)):
+        items = container.get(key)
+        if isinstance(items, list) and any(isinstance(item, str) for item in items):
+            container[key] = [
+                to_json(await manager.as_reference(item), key.lower())
+                if isinstance(item, str)
+                else item
+                for item in items
+            ]
+
+
 def _warnings(answer: Any) -> list[str]:
     if not isinstance(answer, Mapping):
         return []
@@ -347,6 +362,7 @@ class Service(SwarmLogSource):
     async def _send_update(
         self, body: dict[str, Any], params: dict[str, Any], headers: dict[str, str] | None
     ) -> dict[str, Any]:
+        await resolve_spec_references(self._docker, body)
         answer = await versioned(
             self._docker.transport.json(
                 "POST",
@@ -697,6 +713,7 @@ class ServiceManager(Manager):
     ) -> dict[str, Any]:
         """The create request, with the registry credentials for the spec's image; the
         daemon's answer (``{"ID": ..., "Warnings": ...}``)."""
+        await resolve_spec_references(self._docker, body)
         image_name = body["TaskTemplate"]["ContainerSpec"]["Image"]
         headers = await _registry_headers(self._docker, image_name, auth_config)
         answer: dict[str, Any] = await self._docker.transport.json(

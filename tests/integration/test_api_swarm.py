@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 import pytest_asyncio
 
-from aiodock import APIClient, APIError, NotFound
+from aiodock import APIClient, APIError, NotFound, types
 
 from ..conftest import TEST_IMAGE, TEST_LABELS
 from .private_daemon import PrivateDaemon, PrivateNetwork
@@ -177,7 +177,8 @@ async def test_service_calls(swarm: Swarm) -> None:
 
         assert b"hello one" in await poll(output, lambda data: b"hello one" in data)
 
-        version = inspected["Version"]["Index"]
+        # read again: the swarm's allocator moves the version on after the create
+        version = (await api.inspect_service(service_id))["Version"]["Index"]
         answer = await api.update_service(
             service_id,
             version,
@@ -197,6 +198,42 @@ async def test_service_calls(swarm: Swarm) -> None:
         assert await api.remove_service(service_id) is True
     with pytest.raises(NotFound):
         await api.inspect_service(service_id)
+
+
+async def test_typed_container_spec_with_secret_and_config_names(swarm: Swarm) -> None:
+    docker = swarm.manager.docker
+    secret = await docker.secrets.create(unique("pw"), b"hunter2", labels=TEST_LABELS)
+    config = await docker.configs.create(unique("conf"), b"level=3", labels=TEST_LABELS)
+    show = f"cat /run/secrets/{secret.name} /{config.name}; echo; exec sleep 600"
+    spec = types.ServiceSpec(
+        types.TaskTemplate(
+            types.ContainerSpec(
+                TEST_IMAGE,
+                command=["sh", "-c", show],
+                secrets=[secret.name],
+                configs=[config.id],
+                stop_signal="SIGKILL",
+            ),
+            placement=types.Placement(constraints=["node.role==manager"]),
+            networks=["host"],
+        ),
+        name=unique("reader"),
+        labels=TEST_LABELS,
+    )
+    service = await docker.services.create(spec=spec)
+    try:
+        container = service.attrs["Spec"]["TaskTemplate"]["ContainerSpec"]
+        assert container["Secrets"][0]["SecretID"] == secret.id
+        assert container["Configs"][0]["ConfigName"] == config.name
+
+        async def output() -> bytes:
+            return await service.logs()
+
+        assert b"hunter2level=3" in await poll(output, lambda data: b"hunter2level=3" in data)
+    finally:
+        await service.remove()
+        await secret.remove()
+        await config.remove()
 
 
 async def test_join_update_node_leave_and_remove(swarm: Swarm) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from aiodock import APIClient, APIError, Docker, InvalidArgument
+from aiodock import APIClient, APIError, Docker, InvalidArgument, types
 from aiodock.api.services import merge_task_template
 from aiodock.auth import resolve_auth
 
@@ -434,3 +434,45 @@ async def test_credstore_env_reaches_the_helper_and_reload_config(
         api.reload_config()
         again = await resolve_auth("registry.example", docker=api.docker)
         assert again is not None and again.password == "s3"
+
+
+async def test_typed_container_spec_takes_secret_and_config_names(
+    fake_docker: FakeDocker,
+) -> None:
+    service = {"ID": "s1", "Version": {"Index": 1}, "Spec": {"Name": "web"}}
+    docker, daemon = await fake_docker(
+        by_path(
+            {
+                ("GET", "/secrets/pw"): FakeAnswer(json={"ID": "sid", "Spec": {"Name": "pw"}}),
+                ("GET", "/configs/conf"): FakeAnswer(json={"ID": "cid", "Spec": {"Name": "conf"}}),
+                ("POST", "/services/create"): FakeAnswer(201, json={"ID": "s1"}),
+                ("GET", "/services/s1"): FakeAnswer(json=service),
+                ("POST", "/services/s1/update"): FakeAnswer(json={}),
+            }
+        )
+    )
+    spec = types.ServiceSpec(
+        types.TaskTemplate(types.ContainerSpec("img", secrets=["pw"], configs=["conf"])),
+        name="web",
+    )
+    created = await docker.services.create(spec=spec)
+    [sent] = daemon.sent("/services/create")
+    container = sent.json()["TaskTemplate"]["ContainerSpec"]
+    [secret] = container["Secrets"]
+    assert (secret["SecretID"], secret["SecretName"]) == ("sid", "pw")
+    assert secret["File"]["Name"] == "pw"
+    [config] = container["Configs"]
+    assert (config["ConfigID"], config["ConfigName"], config["File"]["Name"]) == (
+        "cid",
+        "conf",
+        "conf",
+    )
+    # a typed spec given to update, and docker.api's raw dicts, are resolved the same way
+    await created.update(spec)
+    [update] = daemon.sent("/services/s1/update")
+    assert update.json()["TaskTemplate"]["ContainerSpec"]["Secrets"][0]["SecretID"] == "sid"
+    await docker.api.create_service({"ContainerSpec": {"Image": "img", "Secrets": ["pw"]}})
+    raw = daemon.sent("/services/create")[-1].json()["TaskTemplate"]["ContainerSpec"]
+    assert raw["Secrets"][0]["SecretName"] == "pw"
+    with pytest.raises(InvalidArgument, match="secrets"):
+        types.ContainerSpec("img", secrets="pw").to_api()  # type: ignore[arg-type]
