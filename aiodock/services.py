@@ -436,22 +436,13 @@ class Service(SwarmLogSource):
         that count (running, or completed for jobs)."""
         version = await self._docker.negotiate_version()
         with_status = version_tuple(version) >= (1, 41)
-        listed = await self._docker.transport.json(
-            "GET",
-            "/services",
-            params={"filters": encode_filters({"id": self.id}), "status": with_status or None},
-        )
-        found = [item for item in listed or [] if item.get("ID") == self.id]
+        listed = await self._docker.services._list({"id": self.id}, with_status or None)
+        found = [item for item in listed if item.get("ID") == self.id]
         if not found:
             raise NotFound(404, f"service {self.name or self.id!r} no longer exists")
         self.attrs = found[0]
-        tasks: list[dict[str, Any]] = (
-            await self._docker.transport.json(
-                "GET", "/tasks", params={"filters": encode_filters({"service": self.id})}
-            )
-            or []
-        )
-        nodes = await self._docker.transport.json("GET", "/nodes") or []
+        tasks = [task.attrs for task in await self._docker.tasks.list(filters={"service": self.id})]
+        nodes = [node.attrs for node in await self._docker.nodes.list()]
         hostnames = {n.get("ID"): n.get("Description", {}).get("Hostname", "") for n in nodes}
         down = {n.get("ID") for n in nodes if n.get("Status", {}).get("State") == "down"}
         spec = self.attrs.get("Spec", {})
@@ -737,9 +728,17 @@ class ServiceManager(Manager):
         adds running/desired task counts as ``attrs["ServiceStatus"]`` (API 1.41)."""
         if status:
             await self._docker.transport.require_version("1.41", "services.list(status=True)")
+        return [Service(self._docker, attrs) for attrs in await self._list(filters, status)]
+
+    async def _list(
+        self, filters: Filters | None, status: bool | None
+    ) -> builtins.list[dict[str, Any]]:
+        """The list request (``status`` unchecked against the API version)."""
         params = {"filters": encode_filters(filters, allowed=_FILTERS), "status": status}
-        items = await self._docker.transport.json("GET", "/services", params=params)
-        return [Service(self._docker, attrs) for attrs in items or []]
+        items: builtins.list[dict[str, Any]] = await self._docker.transport.json(
+            "GET", "/services", params=params
+        )
+        return items or []
 
     async def remove(self, service_id: str) -> None:
         """Delete the service with this id or name."""

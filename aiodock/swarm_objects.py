@@ -127,8 +127,9 @@ class SwarmObjectManager(Manager, Generic[ObjT]):
         return created
 
     async def _get(self, ident: str) -> ObjT:
-        path = f"{self.handle_type.endpoint}/{path_id(ident)}"
-        return self.handle_type(self._docker, await self._docker.transport.json("GET", path))
+        found = self.handle_type(self._docker, {"ID": ident})
+        await found.reload()
+        return found
 
     async def _remove(self, ident: str) -> None:
         await self.handle_type(self._docker, {"ID": ident}).remove()

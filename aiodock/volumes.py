@@ -74,8 +74,9 @@ class VolumeManager(Manager):
         """The volume with this name (raises :class:`~aiodock.errors.NotFound`)."""
         if not isinstance(volume_id, str) or not volume_id:
             raise InvalidArgument(f"volume_id: {volume_id!r} is not a volume name")
-        attrs = await self._docker.transport.json("GET", f"/volumes/{path_id(volume_id)}")
-        return Volume(self._docker, attrs)
+        volume = Volume(self._docker, {"Name": volume_id})
+        await volume.reload()
+        return volume
 
     async def list(self, *, filters: Filters | None = None) -> builtins.list[Volume]:
         """Volumes matching ``filters`` (dangling, driver, label, name)."""
