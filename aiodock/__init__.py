@@ -1,6 +1,7 @@
 """aiodock: an asyncio-native SDK for the Docker Engine API."""
 
 from ._version import __version__
+from .api import APIClient
 from .client import MAX_API_VERSION, Docker
 from .configs import Config
 from .containers import Container
@@ -49,6 +50,7 @@ from .volumes import Volume
 
 __all__ = [
     "MAX_API_VERSION",
+    "APIClient",
     "APIError",
     "BadRequest",
     "BuildError",

@@ -214,13 +214,17 @@ def _store_for(config: Mapping[str, Any], key: str) -> str | None:
     return store if isinstance(store, str) and store else None
 
 
-async def run_helper(helper: str, action: str, payload: str) -> str:
-    """Run ``docker-credential-<helper> <action>`` with ``payload`` on stdin; its stdout."""
+async def run_helper(
+    helper: str, action: str, payload: str, *, env: Mapping[str, str] | None = None
+) -> str:
+    """Run ``docker-credential-<helper> <action>`` with ``payload`` on stdin; its stdout.
+    ``env`` adds to (or overrides) this process's environment for the helper."""
     program = f"docker-credential-{helper}"
     try:
         proc = await asyncio.create_subprocess_exec(
             program,
             action,
+            env=None if env is None else {**os.environ, **env},
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -258,9 +262,11 @@ class _HelperFailed(CredentialError):
         return "credentials not found" in str(self).lower()
 
 
-async def _from_helper(helper: str, key: str) -> AuthConfig | None:
+async def _from_helper(
+    helper: str, key: str, env: Mapping[str, str] | None = None
+) -> AuthConfig | None:
     try:
-        out = await run_helper(helper, "get", key)
+        out = await run_helper(helper, "get", key, env=env)
     except _HelperFailed as exc:
         if exc.not_found:
             return None
@@ -285,14 +291,24 @@ async def _from_helper(helper: str, key: str) -> AuthConfig | None:
 
 
 async def resolve_from_config(
-    registry: str, *, dockercfg_path: str | os.PathLike[str] | None = None
+    registry: str,
+    *,
+    dockercfg_path: str | os.PathLike[str] | None = None,
+    credstore_env: Mapping[str, str] | None = None,
 ) -> AuthConfig | None:
     """Credentials for ``registry`` from the docker configuration, as the docker CLI finds
-    them: ``credHelpers`` entry, else ``credsStore``, else ``auths``."""
-    return await resolve_in_config(load_config(dockercfg_path), registry)
+    them: ``credHelpers`` entry, else ``credsStore``, else ``auths``. ``credstore_env``:
+    environment variables for the credential helpers."""
+    config = load_config(dockercfg_path)
+    return await resolve_in_config(config, registry, credstore_env=credstore_env)
 
 
-async def resolve_in_config(config: Mapping[str, Any], registry: str) -> AuthConfig | None:
+async def resolve_in_config(
+    config: Mapping[str, Any],
+    registry: str,
+    *,
+    credstore_env: Mapping[str, str] | None = None,
+) -> AuthConfig | None:
     """Credentials for ``registry`` from a loaded docker configuration (see
     :func:`resolve_from_config`)."""
     key = normalize_registry(registry)
@@ -300,7 +316,7 @@ async def resolve_in_config(config: Mapping[str, Any], registry: str) -> AuthCon
         return None
     store = _store_for(config, key)
     if store is not None:
-        found = await _from_helper(store, key)
+        found = await _from_helper(store, key, credstore_env)
         if found is not None:
             entry = _auths_entry(config, key)
             if entry is not None and entry.email and not found.email:
@@ -322,6 +338,7 @@ async def resolve_in_config(config: Mapping[str, Any], registry: str) -> AuthCon
 class _ClientAuth:
     dockercfg_path: str | None = None
     logins: dict[str, tuple[AuthConfig, dict[str, Any]]] = field(default_factory=dict)
+    credstore_env: dict[str, str] | None = field(default=None, repr=False)
 
 
 _clients: weakref.WeakKeyDictionary[Docker, _ClientAuth] = weakref.WeakKeyDictionary()
@@ -332,6 +349,26 @@ def _client_state(docker: Docker) -> _ClientAuth:
     if state is None:
         state = _clients[docker] = _ClientAuth()
     return state
+
+
+def client_config_path(docker: Docker) -> str | None:
+    """The configuration file ``docker`` reads (``None``: the docker CLI's default)."""
+    state = _clients.get(docker)
+    return state.dockercfg_path if state is not None else None
+
+
+def set_credstore_env(docker: Docker, env: Mapping[str, str] | None) -> None:
+    """Run the credential helpers of ``docker``'s lookups with ``env`` added to this
+    process's environment (docker-py's ``credstore_env``)."""
+    _client_state(docker).credstore_env = dict(env) if env is not None else None
+
+
+def reload_config(docker: Docker, dockercfg_path: str | os.PathLike[str] | None = None) -> None:
+    """Read ``docker``'s credentials from ``dockercfg_path`` (default: the docker CLI's
+    configuration) from now on, forgetting what its ``login`` remembered."""
+    state = _client_state(docker)
+    state.dockercfg_path = os.fspath(dockercfg_path) if dockercfg_path is not None else None
+    state.logins.clear()
 
 
 async def resolve_auth(
@@ -345,15 +382,15 @@ async def resolve_auth(
     key = normalize_registry(registry)
     if auth_config is not None:
         return AuthConfig.from_mapping(auth_config).with_server(key)
-    cfg_path: str | None = None
-    if docker is not None:
-        state = _clients.get(docker)
-        if state is not None:
-            remembered = state.logins.get(key)
-            if remembered is not None:
-                return remembered[0]
-            cfg_path = state.dockercfg_path
-    return await resolve_from_config(key, dockercfg_path=cfg_path)
+    state = _clients.get(docker) if docker is not None else None
+    if state is None:
+        return await resolve_from_config(key)
+    remembered = state.logins.get(key)
+    if remembered is not None:
+        return remembered[0]
+    return await resolve_from_config(
+        key, dockercfg_path=state.dockercfg_path, credstore_env=state.credstore_env
+    )
 
 
 async def auth_header_for(

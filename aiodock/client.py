@@ -47,7 +47,8 @@ class Docker(AsyncClosing):
     command that tunnels to an ``ssh://`` daemon (e.g. ``["-i", "key"]``); ``ssh_mode``
     is ``"forward"`` (one ssh forwarding the daemon's socket) or ``"dial-stdio"`` (one
     ``ssh host docker system dial-stdio`` per connection, as the docker CLI does).
-    ``api_version`` pins the version instead of negotiating it. ``timeout`` bounds
+    ``api_version`` pins the version instead of negotiating it. ``headers`` go with every
+    request, over the ``HttpHeaders`` of the docker CLI's ``config.json``. ``timeout`` bounds
     how long a request waits for the daemon to answer (streams that are merely quiet are not
     cut); ``connect_timeout`` bounds connecting. ``pool_size`` caps open connections.
 
@@ -68,13 +69,15 @@ class Docker(AsyncClosing):
         ssh_options: Sequence[str] | None = None,
         ssh_mode: Literal["forward", "dial-stdio"] = "forward",
     ) -> None:
+        from .cli_config import config_http_headers
+
         self.transport = Transport(
             parse_address(url, tls, context=context),
             api_version=api_version,
             timeout=timeout,
             connect_timeout=connect_timeout,
             pool_size=pool_size,
-            headers=headers,
+            headers={**config_http_headers(), **(headers or {})},
             ssh_options=ssh_options or (),
             ssh_mode=ssh_mode,
         )

@@ -37,11 +37,21 @@ class ConfigManager(SwarmObjectManager[Config]):
         templating: DriverConfig | str | Mapping[str, Any] | None = None,
     ) -> Config:
         """Create a config from ``data`` (bytes or text)."""
+        return await self._create(self._body(name, data, labels, templating))
+
+    def _body(
+        self,
+        name: str,
+        data: bytes | str,
+        labels: Mapping[str, str] | None,
+        templating: DriverConfig | str | Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The create request's body, checked."""
         body = self._new_body(name, labels)
         body["Data"] = encode_data(data)
         if templating is not None:
             body["Templating"] = driver_json(templating)
-        return await self._create(body)
+        return body
 
     async def get(self, config_id: str) -> Config:
         """The config with this id or name."""

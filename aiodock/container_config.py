@@ -610,6 +610,8 @@ class CreateRequest:
     body: dict[str, Any]
     name: str | None = None
     platform: str | None = None
+    use_config_proxy: bool = True
+    """Whether the proxies of the docker CLI's ``config.json`` go into ``Env`` at create."""
 
     @property
     def tty(self) -> bool:
@@ -623,6 +625,8 @@ def create_body(
 
     Unknown keywords and malformed values raise :class:`InvalidArgument` naming them.
     ``config=`` and ``host_config=`` (raw API fields) are applied last, over the rest.
+    ``use_config_proxy=False`` leaves out the proxies of ``config.json``, which are
+    otherwise added to the environment (an explicit entry wins) when the request is sent.
     """
     if not isinstance(image, str) or not image:
         raise _fail("image", "an image reference", image)
@@ -635,6 +639,7 @@ def create_body(
     raw_host = options.pop("host_config", None)
     name = options.pop("name", None)
     platform = options.pop("platform", None)
+    use_config_proxy = _boolean(options.pop("use_config_proxy", True), "use_config_proxy")
     network = options.pop("network", None)
     networking = options.pop("networking_config", None)
     ports = options.pop("ports", None)
@@ -690,7 +695,7 @@ def create_body(
         host.update(raw_host)
     if host:
         body["HostConfig"] = host
-    return CreateRequest(body, name, platform)
+    return CreateRequest(body, name, platform, use_config_proxy)
 
 
 def update_body(**options: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
 from . import container_archive
 from .byte_stream import ByteStream
+from .cli_config import proxy_environment, with_proxy_environment
 from .container_config import (
     CREATE_KEYWORDS,
     CreateRequest,
@@ -704,7 +705,12 @@ class ContainerManager(Manager):
         return created
 
     async def _create(self, request: CreateRequest) -> Container:
-        result = await self._create_raw(request.body, request.name, request.platform)
+        body = request.body
+        if request.use_config_proxy:
+            proxies = proxy_environment(self._docker)
+            if proxies:
+                body = {**body, "Env": with_proxy_environment(body.get("Env"), proxies)}
+        result = await self._create_raw(body, request.name, request.platform)
         return Container(
             self._docker,
             {

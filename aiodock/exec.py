@@ -12,6 +12,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple, overload
 
+from .cli_config import config_detach_keys
 from .errors import InvalidArgument
 from .process import Process, ProcessStarter
 from .resource import Manager, path_id
@@ -118,12 +119,17 @@ class ExecManager(Manager):
         console_size: tuple[int, int] | None = None,
     ) -> str:
         """Set up an exec instance in a running container; returns its id.
-        ``console_size`` is the TTY's ``(height, width)`` from the start (API 1.42)."""
+        ``console_size`` is the TTY's ``(height, width)`` from the start (API 1.42);
+        ``detach_keys`` defaults to the ``detachKeys`` of the docker CLI's config.json."""
         body = self._create_body(
             container_id, cmd, stdout=stdout, stderr=stderr, stdin=stdin, tty=tty,
             privileged=privileged, user=user, environment=environment, workdir=workdir,
             detach_keys=detach_keys, console_size=console_size,
         )  # fmt: skip
+        if detach_keys is None:
+            configured = config_detach_keys(self._docker)
+            if configured is not None:
+                body["DetachKeys"] = configured
         if workdir is not None:
             await self._docker.transport.require_version("1.35", "exec workdir")
         if console_size is not None:

@@ -740,6 +740,7 @@ class ImageManager(Manager):
         auth_config: Mapping[str, Mapping[str, str]] | None = None,
         outputs: Sequence[Mapping[str, Any]] | None = None,
         context_transfer: Literal["session", "tar"] | None = None,
+        use_config_proxy: bool = True,
     ) -> BuildStream:
         """Build an image (``docker build``). ``await`` gives the :class:`Image`;
         ``async for`` gives the progress objects. A failed build raises
@@ -777,6 +778,10 @@ class ImageManager(Manager):
         file); ``await`` then gives ``None``, as no image is made. Other entries (``type``
         and the exporter's attributes) pass to BuildKit as they are.
 
+        The proxies of the docker CLI's ``config.json`` are passed as build arguments
+        (``HTTP_PROXY``, ``http_proxy``, ...) unless ``use_config_proxy=False``; a build
+        argument given explicitly wins.
+
         The build session needs ``aiodock[buildkit]``; without it a plain ``version="2"``
         build uploads its context as a tar. ``version="2"``, ``secrets``, ``ssh`` and
         ``outputs`` raise :class:`~aiodock.errors.NotSupported` on an engine without
@@ -813,6 +818,7 @@ class ImageManager(Manager):
             auth_config=auth_config,
             outputs=outputs,
             context_transfer=context_transfer,
+            use_config_proxy=use_config_proxy,
         )
         return prepared.stream(self._docker, self.get)
 

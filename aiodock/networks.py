@@ -143,6 +143,30 @@ class NetworkManager(Manager):
         ``scope`` is ``local``, ``global`` or ``swarm``; ``config_from`` names a
         config-only network to take the configuration from.
         """
+        created = await self._create(
+            name, driver, options, ipam, check_duplicate, internal, labels, enable_ipv6,
+            attachable, scope, ingress, config_only, config_from,
+        )  # fmt: skip
+        return await self.get(created["Id"])
+
+    async def _create(
+        self,
+        name: str,
+        driver: str | None = None,
+        options: Mapping[str, str] | None = None,
+        ipam: IPAMConfig | Mapping[str, Any] | None = None,
+        check_duplicate: bool | None = None,
+        internal: bool = False,
+        labels: Mapping[str, str] | None = None,
+        enable_ipv6: bool = False,
+        attachable: bool | None = None,
+        scope: str | None = None,
+        ingress: bool | None = None,
+        config_only: bool | None = None,
+        config_from: str | None = None,
+    ) -> dict[str, Any]:
+        """The create request (parameters in docker-py's order, as :meth:`create`); the
+        daemon's answer: ``{"Id": ..., "Warning": ...}``."""
         if not isinstance(name, str) or not name:
             raise InvalidArgument(f"name: {name!r} is not a network name")
         if scope is not None and scope not in _SCOPES:
@@ -176,8 +200,10 @@ class NetworkManager(Manager):
             body["ConfigOnly"] = bool(config_only)
         if config_from is not None:
             body["ConfigFrom"] = {"Network": config_from}
-        created = await self._docker.transport.json("POST", "/networks/create", json=body)
-        return await self.get(created["Id"])
+        created: dict[str, Any] = await self._docker.transport.json(
+            "POST", "/networks/create", json=body
+        )
+        return created
 
     async def get(
         self, network_id: str, *, verbose: bool | None = None, scope: str | None = None
@@ -226,7 +252,7 @@ class NetworkManager(Manager):
         """Delete a network by id or name."""
         if not isinstance(network_id, str) or not network_id:
             raise InvalidArgument(f"network_id: {network_id!r} is not a network id or name")
-        await self._docker.transport.call("DELETE", f"/networks/{path_id(network_id)}")
+        await Network(self._docker, {"Id": network_id}).remove()
 
     async def prune(self, filters: Filters | None = None) -> dict[str, Any]:
         """Remove unused networks matching ``filters`` (``until``, ``label``, ``label!``);

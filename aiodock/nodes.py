@@ -139,8 +139,9 @@ class NodeManager(Manager):
 
     async def get(self, node_id: str) -> Node:
         """The node with this id or name (``"self"`` is not special: use :meth:`current`)."""
-        attrs = await self._docker.transport.json("GET", f"/nodes/{path_id(node_id)}")
-        return Node(self._docker, attrs)
+        node = Node(self._docker, {"ID": node_id})
+        await node.reload()
+        return node
 
     async def current(self) -> Node:
         """The node of the daemon this client talks to."""
@@ -159,6 +160,4 @@ class NodeManager(Manager):
 
     async def remove(self, node_id: str, force: bool = False) -> None:
         """Remove a node from the swarm."""
-        await self._docker.transport.call(
-            "DELETE", f"/nodes/{path_id(node_id)}", params={"force": force}
-        )
+        await Node(self._docker, {"ID": node_id}).remove(force)

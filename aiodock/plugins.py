@@ -261,9 +261,9 @@ class PluginManager(Manager):
     async def get(self, name: str) -> Plugin:
         """The installed plugin with this name (``:latest`` optional) or id; raises
         :class:`~aiodock.errors.NotFound`."""
-        name = _name_of(name)
-        attrs = await self._docker.transport.json("GET", f"/plugins/{path_id(name)}/json")
-        return Plugin(self._docker, attrs)
+        plugin = Plugin(self._docker, {"Name": _name_of(name)})
+        await plugin.reload()
+        return plugin
 
     async def list(self, filters: Filters | None = None) -> builtins.list[Plugin]:
         """The installed plugins; ``filters`` takes ``capability`` (``"volumedriver"``)

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Generator, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from .cli_config import config_detach_keys
 from .decoders import Frame, StreamType
 from .errors import DockerConnectionError, InvalidArgument
 from .resource import path_id
@@ -468,7 +469,7 @@ def attach_container(
         tty = bool((info.get("Config") or {}).get("Tty"))
         path, params = attach_request(
             full_id, stdin=stdin, stdout=stdout, stderr=stderr, logs=logs, stream=stream,
-            detach_keys=detach_keys,
+            detach_keys=config_detach_keys(docker) if detach_keys is None else detach_keys,
         )  # fmt: skip
         conn = await docker.transport.upgrade(
             "POST", path, params=params, what=f"attach {full_id[:12]}"

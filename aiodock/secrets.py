@@ -36,6 +36,17 @@ class SecretManager(SwarmObjectManager[Secret]):
         templating: DriverConfig | str | Mapping[str, Any] | None = None,
     ) -> Secret:
         """Create a secret from ``data`` (bytes or text), or fetched by an external ``driver``."""
+        return await self._create(self._body(name, data, labels, driver, templating))
+
+    def _body(
+        self,
+        name: str,
+        data: bytes | str | None,
+        labels: Mapping[str, str] | None,
+        driver: DriverConfig | str | Mapping[str, Any] | None,
+        templating: DriverConfig | str | Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The create request's body, checked."""
         body = self._new_body(name, labels)
         if (data is None) == (driver is None):
             raise InvalidArgument("give either data or driver (an external secret store)")
@@ -45,7 +56,7 @@ class SecretManager(SwarmObjectManager[Secret]):
             body["Driver"] = driver_json(driver)
         if templating is not None:
             body["Templating"] = driver_json(templating)
-        return await self._create(body)
+        return body
 
     async def get(self, secret_id: str) -> Secret:
         """The secret with this id or name."""

@@ -221,6 +221,21 @@ async def _resolve_references(docker: Docker, kwargs: dict[str, Any]) -> None:
         kwargs[key] = [await manager.as_reference(item) for item in items]
 
 
+async def resolve_spec_references(docker: Docker, body: dict[str, Any]) -> None:
+    """Secrets and configs of a service spec's ``ContainerSpec`` given by name or id (a
+    typed ``ContainerSpec(secrets=["name"])`` keeps them so) as references, in place."""
+    container = (body.get("TaskTemplate") or {}).get("ContainerSpec") or {}
+    for key, manager in (("Secrets", docker.secrets), ("Configs", docker.configs)):
+        items = container.get(key)
+        if isinstance(items, list) and any(isinstance(item, str) for item in items):
+            container[key] = [
+                to_json(await manager.as_reference(item), key.lower())
+                if isinstance(item, str)
+                else item
+                for item in items
+            ]
+
+
 def _warnings(answer: Any) -> list[str]:
     if not isinstance(answer, Mapping):
         return []
@@ -347,6 +362,7 @@ class Service(SwarmLogSource):
     async def _send_update(
         self, body: dict[str, Any], params: dict[str, Any], headers: dict[str, str] | None
     ) -> dict[str, Any]:
+        await resolve_spec_references(self._docker, body)
         answer = await versioned(
             self._docker.transport.json(
                 "POST",
@@ -420,22 +436,13 @@ class Service(SwarmLogSource):
         that count (running, or completed for jobs)."""
         version = await self._docker.negotiate_version()
         with_status = version_tuple(version) >= (1, 41)
-        listed = await self._docker.transport.json(
-            "GET",
-            "/services",
-            params={"filters": encode_filters({"id": self.id}), "status": with_status or None},
-        )
-        found = [item for item in listed or [] if item.get("ID") == self.id]
+        listed = await self._docker.services._list({"id": self.id}, with_status or None)
+        found = [item for item in listed if item.get("ID") == self.id]
         if not found:
             raise NotFound(404, f"service {self.name or self.id!r} no longer exists")
         self.attrs = found[0]
-        tasks: list[dict[str, Any]] = (
-            await self._docker.transport.json(
-                "GET", "/tasks", params={"filters": encode_filters({"service": self.id})}
-            )
-            or []
-        )
-        nodes = await self._docker.transport.json("GET", "/nodes") or []
+        tasks = [task.attrs for task in await self._docker.tasks.list(filters={"service": self.id})]
+        nodes = [node.attrs for node in await self._docker.nodes.list()]
         hostnames = {n.get("ID"): n.get("Description", {}).get("Hostname", "") for n in nodes}
         down = {n.get("ID") for n in nodes if n.get("Status", {}).get("State") == "down"}
         spec = self.attrs.get("Spec", {})
@@ -687,14 +694,23 @@ class ServiceManager(Manager):
         base = _spec_json(spec) if spec is not None else {}
         await _resolve_references(self._docker, kwargs)
         body = apply_service_kwargs(base, kwargs, updating=False)
-        image_name = body["TaskTemplate"]["ContainerSpec"]["Image"]
-        headers = await _registry_headers(self._docker, image_name, auth_config)
-        answer = await self._docker.transport.json(
-            "POST", "/services/create", json=body, headers=headers or None
-        )
+        answer = await self._post_create(body, auth_config)
         service = await self.get(answer["ID"])
         service.warnings = _warnings(answer)
         return service
+
+    async def _post_create(
+        self, body: dict[str, Any], auth_config: Mapping[str, str] | None
+    ) -> dict[str, Any]:
+        """The create request, with the registry credentials for the spec's image; the
+        daemon's answer (``{"ID": ..., "Warnings": ...}``)."""
+        await resolve_spec_references(self._docker, body)
+        image_name = body["TaskTemplate"]["ContainerSpec"]["Image"]
+        headers = await _registry_headers(self._docker, image_name, auth_config)
+        answer: dict[str, Any] = await self._docker.transport.json(
+            "POST", "/services/create", json=body, headers=headers or None
+        )
+        return answer
 
     async def get(self, service_id: str, *, insert_defaults: bool = False) -> Service:
         """The service with this id or name (``insert_defaults`` fills in default values)."""
@@ -712,13 +728,21 @@ class ServiceManager(Manager):
         adds running/desired task counts as ``attrs["ServiceStatus"]`` (API 1.41)."""
         if status:
             await self._docker.transport.require_version("1.41", "services.list(status=True)")
+        return [Service(self._docker, attrs) for attrs in await self._list(filters, status)]
+
+    async def _list(
+        self, filters: Filters | None, status: bool | None
+    ) -> builtins.list[dict[str, Any]]:
+        """The list request (``status`` unchecked against the API version)."""
         params = {"filters": encode_filters(filters, allowed=_FILTERS), "status": status}
-        items = await self._docker.transport.json("GET", "/services", params=params)
-        return [Service(self._docker, attrs) for attrs in items or []]
+        items: builtins.list[dict[str, Any]] = await self._docker.transport.json(
+            "GET", "/services", params=params
+        )
+        return items or []
 
     async def remove(self, service_id: str) -> None:
         """Delete the service with this id or name."""
-        await self._docker.transport.call("DELETE", f"/services/{path_id(service_id)}")
+        await Service(self._docker, {"ID": service_id}).remove()
 
     async def wait_converged(
         self,

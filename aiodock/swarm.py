@@ -229,17 +229,35 @@ class Swarm(Manager):
             body = dict(to_json(spec, "spec"))
         else:
             body = current
+        await self._send_update(
+            self.version,
+            body,
+            rotate_worker_token=rotate_worker_token,
+            rotate_manager_token=rotate_manager_token,
+            rotate_manager_unlock_key=rotate_manager_unlock_key,
+        )
+        await self.reload()
+
+    async def _send_update(
+        self,
+        version: int | None,
+        body: Mapping[str, Any],
+        *,
+        rotate_worker_token: bool,
+        rotate_manager_token: bool,
+        rotate_manager_unlock_key: bool,
+    ) -> None:
+        """The update request: ``body`` replaces the spec of the swarm at ``version``."""
         params = {
-            "version": self.version,
+            "version": version,
             "rotateWorkerToken": rotate_worker_token,
             "rotateManagerToken": rotate_manager_token,
             "rotateManagerUnlockKey": rotate_manager_unlock_key,
         }
         await versioned(
-            self._docker.transport.call("POST", "/swarm/update", params=params, json=body),
+            self._docker.transport.call("POST", "/swarm/update", params=params, json=dict(body)),
             "the swarm",
         )
-        await self.reload()
 
     async def unlock_key(self) -> str:
         """The key that unlocks a manager after a restart (autolock)."""

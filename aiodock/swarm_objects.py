@@ -118,16 +118,21 @@ class SwarmObjectManager(Manager, Generic[ObjT]):
         return {"Name": name, "Labels": string_map(labels or {}, "labels")}
 
     async def _create(self, body: dict[str, Any]) -> ObjT:
+        return await self._get((await self._post_create(body))["ID"])
+
+    async def _post_create(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The create request; the daemon's answer (``{"ID": ...}``)."""
         path = f"{self.handle_type.endpoint}/create"
-        created = await self._docker.transport.json("POST", path, json=body)
-        return await self._get(created["ID"])
+        created: dict[str, Any] = await self._docker.transport.json("POST", path, json=body)
+        return created
 
     async def _get(self, ident: str) -> ObjT:
-        path = f"{self.handle_type.endpoint}/{path_id(ident)}"
-        return self.handle_type(self._docker, await self._docker.transport.json("GET", path))
+        found = self.handle_type(self._docker, {"ID": ident})
+        await found.reload()
+        return found
 
     async def _remove(self, ident: str) -> None:
-        await self._docker.transport.call("DELETE", f"{self.handle_type.endpoint}/{path_id(ident)}")
+        await self.handle_type(self._docker, {"ID": ident}).remove()
 
     async def as_reference(self, item: Any) -> Any:
         """What a service's ``secrets=``/``configs=`` entry stands for: a name or id (the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -217,25 +217,25 @@ class TaggedLogStream(AsyncClosing):
             details=line.details,
         )
 
-    async def _inspect(self, path: str) -> dict[str, Any]:
+    @staticmethod
+    async def _inspect(get: Callable[[str], Awaitable[Resource]], ident: str) -> dict[str, Any]:
         try:
-            found: dict[str, Any] = await self._docker.transport.json("GET", path)
+            return (await get(ident)).attrs
         except NotFound:  # gone already (a removed node, a pruned task)
             return {}
-        return found
 
     async def _node_name(self, node_id: str) -> str:
         if node_id and node_id not in self._node_names:
-            node = await self._inspect(f"/nodes/{path_id(node_id)}")
+            node = await self._inspect(self._docker.nodes.get, node_id)
             self._node_names[node_id] = node.get("Description", {}).get("Hostname", "")
         return self._node_names.get(node_id, "")
 
     async def _task_name(self, task_id: str, service_id: str) -> str:
         if not task_id or task_id in self._task_names:
             return self._task_names.get(task_id, "")
-        task = await self._inspect(f"/tasks/{path_id(task_id)}")
+        task = await self._inspect(self._docker.tasks.get, task_id)
         if service_id and service_id not in self._service_names:
-            service = await self._inspect(f"/services/{path_id(service_id)}")
+            service = await self._inspect(self._docker.services.get, service_id)
             self._service_names[service_id] = service.get("Spec", {}).get("Name", "")
         service_name = self._service_names.get(service_id) or service_id
         slot = task.get("Slot") or task.get("NodeID") or ""
@@ -321,8 +321,9 @@ class TaskManager(Manager):
 
     async def get(self, task_id: str) -> Task:
         """The task with this id."""
-        attrs = await self._docker.transport.json("GET", f"/tasks/{path_id(task_id)}")
-        return Task(self._docker, attrs)
+        task = Task(self._docker, {"ID": task_id})
+        await task.reload()
+        return task
 
     async def list(self, *, filters: Filters | None = None) -> list[Task]:
         """Tasks matching ``filters`` (``desired-state``, ``id``, ``label``, ``name``,

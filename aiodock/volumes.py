@@ -74,14 +74,20 @@ class VolumeManager(Manager):
         """The volume with this name (raises :class:`~aiodock.errors.NotFound`)."""
         if not isinstance(volume_id, str) or not volume_id:
             raise InvalidArgument(f"volume_id: {volume_id!r} is not a volume name")
-        attrs = await self._docker.transport.json("GET", f"/volumes/{path_id(volume_id)}")
-        return Volume(self._docker, attrs)
+        volume = Volume(self._docker, {"Name": volume_id})
+        await volume.reload()
+        return volume
 
     async def list(self, *, filters: Filters | None = None) -> builtins.list[Volume]:
         """Volumes matching ``filters`` (dangling, driver, label, name)."""
+        found = await self._list(filters)
+        return [Volume(self._docker, attrs) for attrs in found.get("Volumes") or []]
+
+    async def _list(self, filters: Filters | None) -> dict[str, Any]:
+        """The daemon's list answer: ``{"Volumes": [...], "Warnings": ...}``."""
         encoded = encode_filters(filters, allowed=LIST_FILTERS)
         found = await self._docker.transport.json("GET", "/volumes", params={"filters": encoded})
-        return [Volume(self._docker, attrs) for attrs in (found or {}).get("Volumes") or []]
+        return dict(found or {})
 
     async def remove(self, volume_id: str, *, force: bool = False) -> None:
         """Delete a volume by name."""
@@ -104,7 +110,12 @@ class VolumeManager(Manager):
             wanted["all"] = named_too
         elif not named_too:
             await require(self._docker, "volumes.prune.all")
-        encoded = encode_filters(wanted, allowed=PRUNE_FILTERS)
+        return await self._prune(wanted)
+
+    async def _prune(self, filters: Filters | None) -> dict[str, Any]:
+        """The prune request with ``filters`` as given (what the daemon removes then
+        depends on its API version: from 1.42 only anonymous volumes without ``all``)."""
+        encoded = encode_filters(filters, allowed=PRUNE_FILTERS)
         result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/volumes/prune", params={"filters": encoded}, timeout=None
         )

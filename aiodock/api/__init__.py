@@ -7,22 +7,38 @@ no endpoint of its own, each request goes through the one place that knows it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .base import ApiBase
 from .build import BuildApiMixin
 from .containers import ContainerApiMixin
 from .exec import ExecApiMixin
 from .images import ImageApiMixin
-
-if TYPE_CHECKING:
-    from ..client import Docker
+from .configs import ConfigApiMixin
+from .daemon import DaemonApiMixin
+from .networks import NetworkApiMixin
+from .plugins import PluginApiMixin
+from .secrets import SecretApiMixin
+from .services import ServiceApiMixin
+from .swarm import SwarmApiMixin
+from .volumes import VolumeApiMixin
 
 __all__ = ["APIClient"]
 
 
-class APIClient(ContainerApiMixin, ImageApiMixin, BuildApiMixin, ExecApiMixin, ApiBase):
-    """docker-py's ``APIClient`` methods, awaitable, over one :class:`~aiodock.Docker`."""
-
-    def __init__(self, docker: Docker) -> None:
-        super().__init__(docker)
+class APIClient(
+    BuildApiMixin,
+    ConfigApiMixin,
+    ContainerApiMixin,
+    DaemonApiMixin,
+    ExecApiMixin,
+    ImageApiMixin,
+    NetworkApiMixin,
+    PluginApiMixin,
+    SecretApiMixin,
+    ServiceApiMixin,
+    SwarmApiMixin,
+    VolumeApiMixin,
+    ApiBase,
+):
+    """docker-py's ``APIClient`` methods, awaitable, over one :class:`~aiodock.Docker`:
+    ``APIClient(docker)`` (``docker.api``) or standalone with docker-py's arguments
+    (see :class:`~aiodock.api.base.ApiBase`)."""

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast
 
 from ..auth import AuthConfig, normalize_registry, registry_config_header, resolve_auth
-from ..container_config import _extra_hosts
+from ..cli_config import proxy_environment
+from ..container_config import _boolean, _extra_hosts
 from ..errors import BuildError, InvalidArgument, StreamDecodeError
 from ..reference import parse_reference
 from ..streams import ProgressStream
@@ -256,6 +257,7 @@ class PreparedBuild:
     ssh: dict[str, Any]
     buildkit: bool
     feature: str
+    use_config_proxy: bool = True
 
     @classmethod
     def of(
@@ -291,6 +293,7 @@ class PreparedBuild:
         auth_config: Mapping[str, Mapping[str, str]] | None = None,
         outputs: Sequence[Mapping[str, Any]] | None = None,
         context_transfer: Literal["session", "tar"] | None = None,
+        use_config_proxy: bool = True,
     ) -> PreparedBuild:
         """Check ``images.build()``'s arguments and make the request's parts (nothing is
         sent yet)."""
@@ -373,6 +376,7 @@ class PreparedBuild:
             use_session=use_session, given_auth=given_auth, secrets=checked_secrets,
             ssh=checked_ssh, buildkit=version == "2",
             feature=_buildkit_feature(secrets, ssh, outputs),
+            use_config_proxy=_boolean(use_config_proxy, "use_config_proxy"),
         )  # fmt: skip
 
     def stream(self, docker: Docker, get_image: Callable[[str], Awaitable[Image]]) -> BuildStream:
@@ -398,6 +402,10 @@ class PreparedBuild:
         async def opener() -> ByteSource:
             if self.buildkit:
                 await require_buildkit(docker, self.feature)
+            if self.use_config_proxy:
+                proxies = proxy_environment(docker)
+                if proxies:  # build arguments given explicitly win
+                    self.params["buildargs"] = {**proxies, **(self.params["buildargs"] or {})}
             config = await registry_config_header(docker, self.given_auth)
             if config is not None:
                 self.headers["X-Registry-Config"] = config

@@ -269,12 +269,24 @@ class Privileges(_Spec):
         return _pruned({"CredentialSpec": credential or None, "SELinuxContext": selinux or None})
 
 
+def _references(items: Sequence[Any] | None, name: str) -> list[Any] | None:
+    """Secret or config references as JSON; a name or id stays a string, looked up when
+    a service is created or updated (see ``resolve_spec_references``)."""
+    if items is None:
+        return None
+    if isinstance(items, (str, bytes, Mapping)):
+        raise InvalidArgument(f"{name}: expected a list of references, names or ids")
+    return [item if isinstance(item, str) else to_json(item, name) for item in items]
+
+
 @dataclass
 class ContainerSpec(_Spec):
     """What each task runs: ``image``, ``command`` (the entrypoint; a string is split like a
     shell would) and ``args``, ``env`` (mapping or ``NAME=value`` list), ``mounts`` (typed
     :class:`~aiodock.types.Mount`, dicts or ``"source:target[:ro]"``), ``secrets`` and
-    ``configs`` references, ``hosts`` (``{"name": "ip"}`` or ``"ip name"`` lines), ...
+    ``configs`` (typed references, dicts, or names and ids, which ``services.create`` and
+    ``Service.update`` look up: a file named after each, as for their ``secrets=``
+    keyword), ``hosts`` (``{"name": "ip"}`` or ``"ip name"`` lines), ...
     """
 
     image: str
@@ -287,7 +299,7 @@ class ContainerSpec(_Spec):
     labels: Mapping[str, str] | None = None
     mounts: Sequence[Any] | None = None
     stop_grace_period: Duration | None = None
-    secrets: Sequence[SecretReference | Mapping[str, Any]] | None = None
+    secrets: Sequence[SecretReference | Mapping[str, Any] | str] | None = None
     tty: bool | None = None
     groups: Sequence[str] | None = None
     open_stdin: bool | None = None
@@ -296,7 +308,7 @@ class ContainerSpec(_Spec):
     healthcheck: Any = None
     hosts: Mapping[str, str] | Sequence[str] | None = None
     dns_config: DNSConfig | Mapping[str, Any] | None = None
-    configs: Sequence[ConfigReference | Mapping[str, Any]] | None = None
+    configs: Sequence[ConfigReference | Mapping[str, Any] | str] | None = None
     privileges: Privileges | Mapping[str, Any] | None = None
     isolation: str | None = None
     init: bool | None = None
@@ -330,9 +342,7 @@ class ContainerSpec(_Spec):
                 "StopGracePeriod": None
                 if self.stop_grace_period is None
                 else nanoseconds(self.stop_grace_period, "stop_grace_period"),
-                "Secrets": None
-                if self.secrets is None
-                else [to_json(item, "secrets") for item in self.secrets],
+                "Secrets": _references(self.secrets, "secrets"),
                 "TTY": self.tty,
                 "Groups": _strings(self.groups, "groups"),
                 "OpenStdin": self.open_stdin,
@@ -345,9 +355,7 @@ class ContainerSpec(_Spec):
                 "DNSConfig": None
                 if self.dns_config is None
                 else to_json(self.dns_config, "dns_config"),
-                "Configs": None
-                if self.configs is None
-                else [to_json(item, "configs") for item in self.configs],
+                "Configs": _references(self.configs, "configs"),
                 "Privileges": None
                 if self.privileges is None
                 else to_json(self.privileges, "privileges"),
