@@ -705,12 +705,9 @@ class ContainerManager(Manager):
         return created
 
     async def _create(self, request: CreateRequest) -> Container:
-        body = request.body
-        if request.use_config_proxy:
-            proxies = proxy_environment(self._docker)
-            if proxies:
-                body = {**body, "Env": with_proxy_environment(body.get("Env"), proxies)}
-        result = await self._create_raw(body, request.name, request.platform)
+        result = await self._create_raw(
+            request.body, request.name, request.platform, use_config_proxy=request.use_config_proxy
+        )
         return Container(
             self._docker,
             {
@@ -721,10 +718,20 @@ class ContainerManager(Manager):
         )
 
     async def _create_raw(
-        self, body: Mapping[str, Any], name: str | None = None, platform: str | None = None
+        self,
+        body: Mapping[str, Any],
+        name: str | None = None,
+        platform: str | None = None,
+        *,
+        use_config_proxy: bool = False,
     ) -> dict[str, Any]:
-        """``POST /containers/create`` with ``body`` (adapted to the API version): the
+        """``POST /containers/create`` with ``body`` (adapted to the API version), the
+        proxies of ``config.json`` added to its environment with ``use_config_proxy``: the
         daemon's answer, ``{"Id": ..., "Warnings": [...]}``."""
+        if use_config_proxy:
+            proxies = proxy_environment(self._docker)
+            if proxies:
+                body = {**body, "Env": with_proxy_environment(body.get("Env"), proxies)}
         result: dict[str, Any] = await self._docker.transport.json(
             "POST",
             "/containers/create",

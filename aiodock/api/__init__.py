@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from .base import ApiBase
 from .build import BuildApiMixin
+from .configs import ConfigApiMixin
 from .containers import ContainerApiMixin
+from .daemon import DaemonApiMixin
 from .exec import ExecApiMixin
 from .images import ImageApiMixin
-from .configs import ConfigApiMixin
-from .daemon import DaemonApiMixin
 from .networks import NetworkApiMixin
 from .plugins import PluginApiMixin
 from .secrets import SecretApiMixin

@@ -52,8 +52,9 @@ class BuildApiMixin(ApiBase):
         (dicts with ``decode``); awaited, as text. ``path`` is a directory (its
         ``.dockerignore`` honoured) or a remote URL; ``fileobj`` a Dockerfile, or the
         context's tar with ``custom_context``. A failed step raises
-        :class:`~aiodock.errors.BuildError`. ``timeout`` and ``use_config_proxy`` are
-        accepted; the build runs as long as it takes, without the configuration's proxies.
+        :class:`~aiodock.errors.BuildError`. ``timeout`` is accepted: the build runs as
+        long as it takes. The proxies of ``config.json`` go as build arguments unless
+        ``use_config_proxy=False``.
         """
         if path is None and fileobj is None:
             raise InvalidArgument("build: either path or fileobj needs to be provided")
@@ -89,6 +90,7 @@ class BuildApiMixin(ApiBase):
             isolation=isolation,
             encoding=encoding,
             gzip=gzip,
+            use_config_proxy=use_config_proxy,
         )
         return JSONOutput(prepared.stream(self._docker, self._docker.images.get), decode=decode)
 

@@ -165,24 +165,31 @@ class ContainerApiMixin(ApiBase):
     ) -> dict[str, Any]:
         """Create a container: ``{"Id": ..., "Warnings": [...]}``. ``host_config`` comes
         from :meth:`create_host_config`, ``networking_config`` from
-        :meth:`create_networking_config`. ``use_config_proxy`` is accepted; the docker
-        configuration's proxies are not added to the environment."""
+        :meth:`create_networking_config`. The proxies of ``config.json`` join the
+        environment unless ``use_config_proxy=False`` (an explicit entry wins)."""
         given = dict(locals())
         config = _config.container_config(
             **{key: value for key, value in given.items() if key not in _NOT_IN_BODY}
         )
-        return await self.create_container_from_config(config, name, platform)
+        return await self._create_from(config, name, platform, bool(use_config_proxy))
 
     async def create_container_from_config(
         self, config: Mapping[str, Any], name: str | None = None, platform: str | None = None
     ) -> dict[str, Any]:
         """Create a container from a ready body: ``{"Id": ..., "Warnings": [...]}``."""
+        return await self._create_from(config, name, platform, False)
+
+    async def _create_from(
+        self, config: Mapping[str, Any], name: str | None, platform: str | None, proxy: bool
+    ) -> dict[str, Any]:
         if not isinstance(config, Mapping):
             raise InvalidArgument(f"config: expected the container body dict, not {config!r}")
         for value, what in ((name, "name"), (platform, "platform")):
             if value is not None and not isinstance(value, str):
                 raise InvalidArgument(f"{what}: expected a string, not {value!r}")
-        return await self._docker.containers._create_raw(config, name, platform)
+        return await self._docker.containers._create_raw(
+            config, name, platform, use_config_proxy=proxy
+        )
 
     def create_host_config(
         self,

@@ -4,6 +4,7 @@ request, ``detachKeys`` as the default of attach and exec."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -109,6 +110,24 @@ async def test_builds_get_the_proxies_as_build_arguments(
         "no_proxy": "x",  # given explicitly
     }
     assert second.param("buildargs") is None
+
+
+async def test_the_low_level_client_applies_the_proxies_too(
+    fake_docker: FakeDocker, cli_config: Callable[[Any], None]
+) -> None:
+    docker, daemon = await fake_docker(daemon_answers)
+    cli_config({"proxies": {"default": {"ftpProxy": "ftp://p"}}})
+    await docker.api.create_container("img", environment={"A": "1"})
+    await docker.api.create_container("img", use_config_proxy=False)
+    await docker.api.create_container_from_config({"Image": "img"})  # a ready body: as given
+    first, second, third = daemon.sent("/containers/create")
+    assert first.json()["Env"] == ["FTP_PROXY=ftp://p", "ftp_proxy=ftp://p", "A=1"]
+    assert second.json().get("Env") is None and third.json().get("Env") is None
+    assert await docker.api.build(fileobj=io.BytesIO(b"FROM scratch\n"))
+    assert json.loads(daemon.sent("/build")[-1].param("buildargs") or "") == {
+        "FTP_PROXY": "ftp://p",
+        "ftp_proxy": "ftp://p",
+    }
 
 
 async def test_http_headers_go_with_every_request(

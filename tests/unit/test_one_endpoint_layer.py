@@ -220,17 +220,6 @@ def test_no_endpoint_in_the_api_package() -> None:
     )
 
 
-# Clashes in the swarm modules, which the swarm part of issue #15 (docker.api's services,
-# nodes and tasks mixins) reworks: (path, module, module). Listed, not whitelisted for
-# good: test_pending_clashes_still_exist fails once one is fixed, so the entry goes too.
-PENDING_ELSEWHERE = {
-    ("/nodes", "aiodock/nodes.py", "aiodock/services.py"),
-    ("/nodes/{}", "aiodock/nodes.py", "aiodock/tasks.py"),
-    ("/services/{}", "aiodock/services.py", "aiodock/tasks.py"),
-    ("/tasks", "aiodock/services.py", "aiodock/tasks.py"),
-}
-
-
 def _clashes(endpoints: list[Found]) -> dict[tuple[str, str, str], list[str]]:
     by_path: dict[str, list[Found]] = defaultdict(list)
     for found in endpoints:
@@ -250,18 +239,8 @@ def _clashes(endpoints: list[Found]) -> dict[tuple[str, str, str], list[str]]:
 
 
 def test_each_request_is_spelled_in_one_module() -> None:
-    problems = [
-        line
-        for key, lines in _clashes(ENDPOINTS).items()
-        if key not in PENDING_ELSEWHERE
-        for line in lines
-    ]
+    problems = [line for key, lines in _clashes(ENDPOINTS).items() for line in lines]
     assert not problems, "requests spelled in two modules:\n" + "\n".join(problems)
-
-
-def test_pending_clashes_still_exist() -> None:
-    stale = PENDING_ELSEWHERE - set(_clashes(ENDPOINTS))
-    assert not stale, f"fixed, so remove from PENDING_ELSEWHERE: {sorted(stale)}"
 
 
 @pytest.mark.parametrize(
