@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import weakref
 from collections.abc import AsyncIterable, Awaitable, Mapping, Sequence
 from datetime import datetime, timezone
@@ -106,6 +107,20 @@ def _created(container: Container) -> datetime:
         return parse_datetime(str(container.attrs.get("Created")))
     except InvalidArgument:
         return datetime.fromtimestamp(0, timezone.utc)
+
+
+def _split_top(answer: dict[str, Any]) -> dict[str, Any]:
+    """``top`` with one title per column: Podman 4 gives busybox ``ps``'s header as one
+    title and each process as one string."""
+    titles = answer.get("Titles") or []
+    if len(titles) != 1 or len(titles[0].split()) < 2:
+        return answer
+    columns = titles[0].split()
+    rows = [
+        row[0].split(None, len(columns) - 1) if len(row) == 1 else row
+        for row in answer.get("Processes") or []
+    ]
+    return {**answer, "Titles": columns, "Processes": rows}
 
 
 def _section(attrs: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -325,6 +340,7 @@ class Container(Resource):
     async def _poll_until(self, condition: str) -> Any:
         """:meth:`wait` by inspecting: Podman 4's wait never answers for a container
         that is ``stopped`` (its word for exited and cleaned up)."""
+        began = time.time()
         await self.reload()
         finished = self.attrs.get("State", {}).get("FinishedAt")
         delay = 0.02
@@ -343,8 +359,22 @@ class Container(Resource):
                 # while it is being removed, Podman 4 answers 500 "no such container"
                 gone = isinstance(exc, ContainerNotFound) or "no such container" in exc.message
                 if condition == "removed" and gone:
-                    return {"StatusCode": int(state.get("ExitCode") or 0), "Error": None}
+                    code = int(state.get("ExitCode") or 0)
+                    if state.get("Running"):  # it died after the last look: its die event
+                        code = await self._exit_code_since(began, code)
+                    return {"StatusCode": code, "Error": None}
                 raise
+
+    async def _exit_code_since(self, since: float, default: int) -> int:
+        """The exit code of this container's last ``die`` event since ``since``."""
+        events = self._docker.events(
+            since=since, until=time.time(), filters={"container": self.id, "event": "die"}
+        )
+        code = default
+        async with events:
+            async for event in events:
+                code = int(event.actor.attributes.get("exitCode") or code)
+        return code
 
     async def remove(
         self, *, force: bool = False, volumes: bool = False, link: bool = False, v: bool = False
@@ -401,7 +431,7 @@ class Container(Resource):
         result: dict[str, Any] = await self._docker.transport.json(
             "GET", f"{self._path}/top", params={"ps_args": ps_args}
         )
-        return result
+        return _split_top(result)
 
     async def diff(self) -> list[dict[str, Any]]:
         """Changes to its filesystem: ``[{"Path": ..., "Kind": 0|1|2}]`` (modified, added,

@@ -35,6 +35,8 @@ CAPABILITIES: dict[str, str] = {
     "commit-config": "commit applies its conf (labels, ...) as well as its changes",
     "follow-ends": "a followed log ends when its container exits",
     "container-update": "POST /containers/{id}/update",
+    "network-options-readback": "network and endpoint driver options read back as given",
+    "auto-remove": "a container created with auto_remove=True is removed when it exits",
 }
 
 # For each kind other than Docker: capability -> (first version that has it, or None for
@@ -56,13 +58,18 @@ LACKING: dict[str, dict[str, tuple[tuple[int, ...] | None, str]]] = {
         ),
         "push-digest": (None, "reports no digest in a push's answer"),
         "exec-detached-exit": ((5,), "never records the end of a detached exec"),
-        "layer-cache": ((5,), "may build a cached step again (a new image id)"),
+        "layer-cache": (None, "may build a cached step again (a new image id)"),
         "endpoint-ipam-readback": (None, "keeps no IPAMConfig on the endpoint"),
         "attach-exited": (None, "re-creates an exited container it attaches to (wait says -1)"),
         "import-tag": ((5,), "tags an imported image latest, whatever tag is asked for"),
         "commit-config": ((5,), "ignores commit's conf (labels, ...): only changes apply"),
         "follow-ends": ((5,), "never ends a followed log when its container exits"),
         "container-update": ((5,), "has no container update"),
+        "network-options-readback": (
+            None,
+            "reads network options back in its own names (mtu) and keeps no endpoint's",
+        ),
+        "auto-remove": ((5,), "never removes an auto_remove container (its cleanup lacks --rm)"),
     },
 }
 

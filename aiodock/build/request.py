@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["BuildStream", "PreparedBuild"]
 
 _CONTAINER_LIMITS: Final = ("memory", "memswap", "cpushares", "cpusetcpus", "cpuperiod", "cpuquota")
+_BARE_ID: Final = re.compile(r"^[0-9a-f]{64}$")
 _BUILT = re.compile(r"^Successfully built ([0-9a-f]+)\s*$")
 
 
@@ -119,6 +120,8 @@ def _built_id(log: Iterable[dict[str, Any]]) -> str | None:
             text = stream.strip()
             if text.startswith("sha256:") and " " not in text:
                 return text
+            if _BARE_ID.match(text):  # Podman 4's quiet build: the id without "sha256:"
+                return f"sha256:{text}"
     return None
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from tests.examples.test_progress_display import step_shown
 
 from .conftest import EXAMPLES, PYTHON, example_env
 
 
+@pytest.mark.needs("follow-ends")  # it follows a container's logs to their end
 def test_quickstart_runs_to_the_end() -> None:
     done = subprocess.run(
         [PYTHON, str(EXAMPLES / "quickstart.py")],

@@ -228,7 +228,9 @@ async def test_dockerfile_paths_and_gzip(docker: Docker, build: Build, tmp_path:
     assert files["outside.txt"] == b"hi"
 
 
-async def test_build_parameters(docker: Docker, build: Build, tmp_path: Path) -> None:
+async def test_build_parameters(
+    docker: Docker, build: Build, tmp_path: Path, engine: Engine
+) -> None:
     write(
         tmp_path,
         {
@@ -236,6 +238,9 @@ async def test_build_parameters(docker: Docker, build: Build, tmp_path: Path) ->
             "RUN cat /etc/hosts > /hosts && df -k /dev/shm | tail -1 > /shm\n"
         },
     )
+    # Docker's cache_from names images; Buildah's (Podman's) a registry repository of
+    # cached layers, without a tag
+    cache_from = [TEST_IMAGE] if engine.kind == "docker" else None
     image = await build(
         path=tmp_path,
         extra_hosts={"aiodock-extra.test": "10.1.2.3"},
@@ -244,7 +249,7 @@ async def test_build_parameters(docker: Docker, build: Build, tmp_path: Path) ->
         nocache=True,
         pull=False,
         forcerm=True,
-        cache_from=[TEST_IMAGE],
+        cache_from=cache_from,
         platform="linux/amd64",
     )
     files = await image_files(docker, image)

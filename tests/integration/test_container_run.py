@@ -17,6 +17,8 @@ from aiodock.containers import CREATE_KEYWORDS, Container, RunOutput, create_bod
 from aiodock.decoders import StreamType
 from aiodock.types import DeviceRequest, Healthcheck, LogConfig, Mount, Ulimit
 
+from ..engines import Engine
+
 NO_NET: dict[str, Any] = {"network_mode": "none"}
 
 
@@ -121,7 +123,7 @@ async def test_remove_is_honoured_when_start_fails(
 
 
 async def test_detach_returns_the_running_container(
-    docker: Docker, test_image: str, tagged: dict[str, str], leftovers: Any
+    docker: Docker, test_image: str, tagged: dict[str, str], leftovers: Any, engine: Engine
 ) -> None:
     container = await docker.containers.run(
         test_image, "sleep 300", detach=True, labels=tagged, **NO_NET
@@ -133,6 +135,8 @@ async def test_detach_returns_the_running_container(
         test_image, "true", detach=True, remove=True, labels=tagged, **NO_NET
     )
     assert auto.attrs["HostConfig"]["AutoRemove"] is True
+    if engine.lacks("auto-remove") is not None:
+        await auto.remove(force=True)
     with contextlib.suppress(NotFound):  # gone already, before the wait began
         await auto.wait(condition="removed", timeout=20)
     assert await leftovers() == []
@@ -273,7 +277,6 @@ async def test_every_keyword_appears_in_inspect_data(
                 "true", interval="2s", timeout="3s", retries=4, start_period="5s"
             ),
             restart_policy="on-failure:3",
-            init=True,
             mem_limit="512m",
             mem_reservation="256m",
             memswap_limit="1g",
@@ -328,6 +331,7 @@ async def test_every_keyword_appears_in_inspect_data(
             name=f"aiodock-kw-{uuid.uuid4().hex[:8]}",
         ),
         dict(
+            init=True,  # an init as PID 1 needs the container's own PID namespace
             cpu_period=100_000,
             cpu_quota=50_000,
             cpu_rt_period=1_000_000,

@@ -129,7 +129,8 @@ async def test_streams_cancelled_at_random_points(ticker: Container) -> None:
         replies = await asyncio.wait_for(
             asyncio.gather(*(container.logs(tail=1).read() for _ in range(pool))), timeout=10
         )
-        assert replies == [b"tick\n"] * pool
+        # every one answered (Podman's tail=1 may give two lines of a file being written)
+        assert len(replies) == pool and all(set(r.splitlines()) == {b"tick"} for r in replies)
     # Hijacked exec sockets are outside the pool: none may be left open either.
     for _ in range(50):
         if open_fds() <= fds_before:

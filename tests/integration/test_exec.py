@@ -117,10 +117,13 @@ async def test_unread_output_pauses_reading_then_resumes_without_loss(
 
 
 async def test_tty_resize_is_seen_by_stty(container: Container) -> None:
-    async with container.exec(["sh", "-c", "read line; stty size"], stdin=True, tty=True) as proc:
-        assert proc.tty
-        await proc.resize(height=33, width=121)
-        assert proc.stdin is not None
+    script = "read ready; read line; stty size"
+    async with container.exec(["sh", "-c", script], stdin=True, tty=True) as proc:
+        assert proc.tty and proc.stdin is not None
+        proc.stdin.write(b"ready\n")  # its echo says the shell runs on its terminal ...
+        await proc.stdin.drain()
+        assert b"ready" in await asyncio.wait_for(proc.stdout.readline(), 10)
+        await proc.resize(height=33, width=121)  # ... so the resize reaches it
         proc.stdin.write(b"go\n")
         await proc.stdin.drain()
         output = await asyncio.wait_for(proc.output.read(), 10)
