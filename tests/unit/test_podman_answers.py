@@ -152,3 +152,45 @@ async def test_podman_5_and_docker_wait_on_the_daemon(fake_engine: Start) -> Non
     engine.answers[("POST", "/containers/c1/wait")] = {"StatusCode": 0, "Error": None}
     assert await Container(docker, {"Id": "c1"}).wait() == {"StatusCode": 0, "Error": None}
     assert engine.last("POST", "/containers/c1/wait").query == {"condition": ["not-running"]}
+
+
+async def test_podman_4_top_in_columns(fake_engine: Start) -> None:
+    docker, engine = await fake_engine(api="1.41", podman="4.3.1")
+    engine.answers[("GET", "/containers/c1/top")] = {
+        "Titles": ["PID   USER     COMMAND"],
+        "Processes": [["1     root     sleep 300"]],
+    }
+    top = await Container(docker, {"Id": "c1"}).top()
+    assert top == {"Titles": ["PID", "USER", "COMMAND"], "Processes": [["1", "root", "sleep 300"]]}
+
+
+async def test_a_quiet_build_reporting_a_bare_id(fake_engine: Start) -> None:
+    docker, engine = await fake_engine(api="1.41", podman="4.3.1")
+    image_id = "2" * 64
+    engine.answers[("POST", "/build")] = FakeAnswer(body=json.dumps({"stream": image_id}).encode())
+    engine.answers[("GET", f"/images/sha256:{image_id}/json")] = {"Id": f"sha256:{image_id}"}
+    image = await docker.images.build(fileobj="FROM scratch\n", quiet=True)
+    assert image.id == f"sha256:{image_id}"
+
+
+async def test_podman_4_wait_removed_of_a_running_container(fake_engine: Start) -> None:
+    # force-removed while running: the exit code comes from its die event
+    docker, engine = await fake_engine(api="1.41", podman="4.3.1")
+    inspects: list[int] = []
+
+    def inspect(request: FakeRequest) -> Any:
+        inspects.append(1)
+        if len(inspects) > 2:
+            return FakeAnswer(status=404, json={"message": "no such container"})
+        return {"Id": "c1", "State": RUNNING}
+
+    engine.answers[("GET", "/containers/c1/json")] = inspect
+    die = {"Type": "container", "Action": "died", "timeNano": time.time_ns()}
+    die["Actor"] = {"ID": "c1", "Attributes": {"exitCode": "137"}}
+    engine.answers[("GET", "/events")] = FakeAnswer(body=json.dumps(die).encode())
+    container = Container(docker, {"Id": "c1"})
+    assert await container.wait(condition="removed", timeout=5) == {
+        "StatusCode": 137,
+        "Error": None,
+    }
+    assert engine.last("GET", "/events").query["stream"] == ["false"]
