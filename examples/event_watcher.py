@@ -61,7 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     async def run() -> None:
         task = asyncio.current_task()
         assert task is not None
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        loop = asyncio.get_running_loop()
+        # Both end the watch, even where SIGINT was ignored when the program started (as
+        # in a shell's background job): then Python raises no KeyboardInterrupt for it.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, task.cancel)
         try:
             await watch(args.label, args.since)
         except asyncio.CancelledError:
