@@ -37,6 +37,7 @@ CAPABILITIES: dict[str, str] = {
     "container-update": "POST /containers/{id}/update",
     "network-options-readback": "network and endpoint driver options read back as given",
     "auto-remove": "a container created with auto_remove=True is removed when it exits",
+    "create-readback": "a container's inspect data shows each create keyword as it was sent",
 }
 
 # For each kind other than Docker: capability -> (first version that has it, or None for
@@ -70,6 +71,10 @@ LACKING: dict[str, dict[str, tuple[tuple[int, ...] | None, str]]] = {
             "reads network options back in its own names (mtu) and keeps no endpoint's",
         ),
         "auto-remove": ((5,), "never removes an auto_remove container (its cleanup lacks --rm)"),
+        "create-readback": (
+            None,
+            "drops or rewrites some create keywords in its inspect data (domainname, ...)",
+        ),
     },
 }
 

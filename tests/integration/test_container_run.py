@@ -255,6 +255,7 @@ def _sent(request: dict[str, Any], keyword: str) -> Any:
     return request.get("HostConfig", {}).get(key) if section == "HostConfig" else request[key]
 
 
+@pytest.mark.needs("create-readback")
 async def test_every_keyword_appears_in_inspect_data(
     docker: Docker, test_image: str, tagged: dict[str, str]
 ) -> None:
