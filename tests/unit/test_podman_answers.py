@@ -194,3 +194,56 @@ async def test_podman_4_wait_removed_of_a_running_container(fake_engine: Start) 
         "Error": None,
     }
     assert engine.last("GET", "/events").query["stream"] == ["false"]
+
+
+def _network_event(action: str, at_ns: int) -> bytes:
+    event = {
+        "status": action,
+        "id": "n1",
+        "Type": "network",
+        "Action": action,
+        "Actor": {"ID": "n1", "Attributes": {"name": "", "network": "web"}},
+        "time": at_ns // 1_000_000_000,
+        "timeNano": at_ns,
+    }
+    return json.dumps(event).encode() + b"\n"
+
+
+@pytest.mark.parametrize("podman", [None, "5.8.6"])
+async def test_network_and_volume_removals_in_dockers_words(
+    fake_engine: Start, podman: str | None
+) -> None:
+    # Podman says `remove` where Docker says `destroy` for a network or a volume; Docker's
+    # own `remove` (a swarm network's) is left alone.
+    docker, engine = await fake_engine(api="1.41", podman=podman)
+    volume = json.loads(_network_event("remove", NOW_NS - 3_000_000_000))
+    volume.update(Type="volume")
+    body = _network_event("remove", NOW_NS - 4_000_000_000) + json.dumps(volume).encode()
+    engine.answers[("GET", "/events")] = FakeAnswer(body=body)
+    async with docker.events(until=time.time() - 1) as stream:
+        actions = [event.action async for event in stream]
+    assert actions == (["remove", "remove"] if podman is None else ["destroy", "destroy"])
+
+
+async def test_api_events_decoded_in_dockers_words(fake_engine: Start) -> None:
+    # docker.api's decoded events are the high-level events' words (one normaliser); its
+    # raw chunks are what the daemon sent.
+    docker, engine = await fake_engine(api="1.41", podman="4.3.1")
+    created = _network_event("create", NOW_NS - 5_000_000_000)
+    removed = _network_event("remove", NOW_NS - 4_000_000_000)
+    died = _event("died", NOW_NS - 3_000_000_000)
+    engine.answers[("GET", "/events")] = FakeAnswer(body=created + removed + died)
+    async with docker.api.events(until=time.time() - 1, decode=True) as stream:
+        decoded = [event async for event in stream]
+    assert [(e["Action"], e.get("status")) for e in decoded] == [
+        ("create", "create"),
+        ("destroy", "destroy"),
+        ("die", None),
+    ]
+    assert decoded[2]["Actor"]["Attributes"] == {"image": "busybox:latest", "name": "web"}
+    async with docker.api.events(until=time.time() - 1) as raw:
+        chunks = [chunk async for chunk in raw]
+    assert [json.loads(chunk) for chunk in chunks] == [
+        json.loads(line) for line in (created + removed + died).splitlines()
+    ]
+
