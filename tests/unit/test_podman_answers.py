@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from aiodock import NotSupported
 from aiodock.containers import Container
 from aiodock.images import Image
 from tests.unit.conftest import FakeAnswer, FakeRequest
@@ -247,3 +248,17 @@ async def test_api_events_decoded_in_dockers_words(fake_engine: Start) -> None:
         json.loads(line) for line in (created + removed + died).splitlines()
     ]
 
+
+@pytest.mark.parametrize("podman", [None, "5.8.6"])
+async def test_api_prune_volumes_with_all(fake_engine: Start, podman: str | None) -> None:
+    # Podman prunes named volumes anyway and refuses the `all` filter: it is sent none.
+    docker, engine = await fake_engine(api="1.44", podman=podman)
+    engine.answers[("POST", "/volumes/prune")] = {"VolumesDeleted": [], "SpaceReclaimed": 0}
+    await docker.api.prune_volumes({"label": "a=b", "all": True})
+    sent = json.loads(engine.last("POST", "/volumes/prune").query["filters"][0])
+    if podman is None:
+        assert sent == {"label": ["a=b"], "all": ["true"]}
+    else:
+        assert sent == {"label": ["a=b"]}
+        with pytest.raises(NotSupported, match="has no volume prune filter 'all'"):
+            await docker.api.prune_volumes({"all": False})
