@@ -37,6 +37,10 @@ CAPABILITIES: dict[str, str] = {
     "container-update": "POST /containers/{id}/update",
     "network-options-readback": "network and endpoint driver options read back as given",
     "auto-remove": "a container created with auto_remove=True is removed when it exits",
+    "attach-logs": "attach with logs=True replays the container's output, framed right",
+    "info-id": "/info's ID is the same from one call to the next",
+    "network-events": "network events (create, destroy, connect, disconnect)",
+    "network-event-filter": "the events filter network (by a network's name or id)",
 }
 
 # For each kind other than Docker: capability -> (first version that has it, or None for
@@ -70,6 +74,10 @@ LACKING: dict[str, dict[str, tuple[tuple[int, ...] | None, str]]] = {
             "reads network options back in its own names (mtu) and keeps no endpoint's",
         ),
         "auto-remove": ((5,), "never removes an auto_remove container (its cleanup lacks --rm)"),
+        "attach-logs": ((5,), "frames the logs replay of attach one byte short (NotSupported)"),
+        "info-id": (None, "makes up a new random /info ID on every call"),
+        "network-events": ((5,), "sends no network events"),
+        "network-event-filter": (None, "refuses the events filter network"),
     },
 }
 
