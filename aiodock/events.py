@@ -13,7 +13,7 @@ import json
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final
@@ -102,7 +102,7 @@ def podman_event_filters(encoded: str) -> str:
     beside ``destroy``, ...), so that a Docker filter matches Podman's events too."""
     filters = json.loads(encoded)
     wanted = filters.get("event") or []
-    podman = {docker: own for (_, own), docker in DOCKER_ACTIONS.items()}
+    podman = {docker: own for (_, own), docker in PODMAN_ACTIONS.items()}
     filters["event"] = [*wanted, *(podman[w] for w in wanted if w in podman)]
     return json.dumps(filters, separators=(",", ":"))
 
@@ -152,6 +152,14 @@ DOCKER_ACTIONS: dict[tuple[str, str], str] = {
 """Podman's event actions that Docker names otherwise, by (type, action); Docker never
 sends these, so the mapping holds on every engine (``event.raw`` keeps the original)."""
 
+PODMAN_ACTIONS: dict[tuple[str, str], str] = {
+    **DOCKER_ACTIONS,
+    ("network", "remove"): "destroy",
+    ("volume", "remove"): "destroy",
+}
+"""Podman's event actions in Docker's words: :data:`DOCKER_ACTIONS` and those Docker sends
+itself for something else (a swarm network's ``remove``), so mapped on Podman only."""
+
 
 @dataclass(frozen=True)
 class Event:
@@ -189,14 +197,37 @@ class Event:
 
 
 def podman_event(data: dict[str, Any]) -> Event:
-    """:meth:`Event.from_dict` of a Podman event, its image names as the docker CLI shows
-    them (Podman's ``docker.io/library/busybox:latest`` is ``busybox:latest``)."""
+    """:meth:`Event.from_dict` of a Podman event, its action Docker's word
+    (:data:`PODMAN_ACTIONS`) and its image names as the docker CLI shows them (Podman's
+    ``docker.io/library/busybox:latest`` is ``busybox:latest``)."""
     event = Event.from_dict(data)
+    action = PODMAN_ACTIONS.get((event.type, str(data.get("Action") or data.get("status") or "")))
+    if action is not None:
+        event = replace(event, action=action)
     attributes = event.actor.attributes
     for key in ("image", "name") if event.type == "image" else ("image",):
         if key in attributes:
             attributes[key] = familiar_name(attributes[key])
     return event
+
+
+def docker_event_dict(event: Event) -> dict[str, Any]:
+    """An event as a dict of Docker's words: its ``raw`` data with ``Action`` (and the old
+    ``status``, ``from``) and the actor's attributes as ``event`` says them (what the
+    engine sent otherwise: on Docker, ``raw`` itself)."""
+    data = dict(event.raw)
+    sent = data.get("Action") or data.get("status")
+    if "Action" in data:
+        data["Action"] = event.action
+    if "status" in data and data["status"] == sent:
+        data["status"] = event.action
+    actor = data.get("Actor")
+    if isinstance(actor, dict) and isinstance(actor.get("Attributes"), dict):
+        image = actor["Attributes"].get("image")
+        if "from" in data and data["from"] == image and "image" in event.actor.attributes:
+            data["from"] = event.actor.attributes["image"]
+        data["Actor"] = {**actor, "Attributes": dict(event.actor.attributes)}
+    return data
 
 
 def _event_key(data: dict[str, Any], time_nano: int) -> tuple[Any, ...]:

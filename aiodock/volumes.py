@@ -102,10 +102,7 @@ class VolumeManager(Manager):
         (API 1.42). Returns the daemon's answer (``VolumesDeleted``, ``SpaceReclaimed``)."""
         encode_filters(filters, allowed=PRUNE_FILTERS)
         wanted = dict(filters or {})
-        value = wanted.pop("all", True)
-        if isinstance(value, (list, tuple)) and len(value) == 1:
-            value = value[0]
-        named_too = str(value).lower() not in ("false", "0")
+        named_too = _named_too(wanted.pop("all", True))
         if (await request_target(self._docker)).supports("volumes.prune.all"):
             wanted["all"] = named_too
         elif not named_too:
@@ -114,9 +111,25 @@ class VolumeManager(Manager):
 
     async def _prune(self, filters: Filters | None) -> dict[str, Any]:
         """The prune request with ``filters`` as given (what the daemon removes then
-        depends on its API version: from 1.42 only anonymous volumes without ``all``)."""
+        depends on its API version: from 1.42 only anonymous volumes without ``all``).
+        Podman, which prunes named volumes anyway and refuses the ``all`` filter, is sent
+        none: ``{"all": True}`` is what it does, ``{"all": False}`` raises."""
+        if filters and "all" in filters:
+            target = await request_target(self._docker)
+            if target.podman is not None and not target.supports("volumes.prune.all"):
+                filters = dict(filters)
+                if not _named_too(filters.pop("all")):
+                    await require(self._docker, "volumes.prune.all")
         encoded = encode_filters(filters, allowed=PRUNE_FILTERS)
         result: dict[str, Any] = await self._docker.transport.json(
             "POST", "/volumes/prune", params={"filters": encoded}, timeout=None
         )
         return result
+
+
+def _named_too(value: Any) -> bool:
+    """Whether the prune filter ``all`` (``True``, ``"1"``, ``["true"]``, ...) asks for
+    named volumes too."""
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    return str(value).lower() not in ("false", "0")

@@ -38,6 +38,10 @@ CAPABILITIES: dict[str, str] = {
     "network-options-readback": "network and endpoint driver options read back as given",
     "auto-remove": "a container created with auto_remove=True is removed when it exits",
     "create-readback": "a container's inspect data shows each create keyword as it was sent",
+    "attach-logs": "attach with logs=True replays the container's output, framed right",
+    "info-id": "/info's ID is the same from one call to the next",
+    "network-events": "network events (create, destroy, connect, disconnect)",
+    "network-event-filter": "the events filter network (by a network's name or id)",
 }
 
 # For each kind other than Docker: capability -> (first version that has it, or None for
@@ -75,6 +79,10 @@ LACKING: dict[str, dict[str, tuple[tuple[int, ...] | None, str]]] = {
             None,
             "drops or rewrites some create keywords in its inspect data (domainname, ...)",
         ),
+        "attach-logs": ((5,), "frames the logs replay of attach one byte short (NotSupported)"),
+        "info-id": (None, "makes up a new random /info ID on every call"),
+        "network-events": ((5,), "sends no network events"),
+        "network-event-filter": (None, "refuses the events filter network"),
     },
 }
 

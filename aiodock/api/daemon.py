@@ -5,17 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..events import Event, docker_event_dict
 from ..utils import Filters, TimeSpec
 from .base import ApiBase, MappedStream
 
 
-def _same(event: dict[str, Any]) -> Any:
-    return event
-
-
-def _json_line(event: dict[str, Any]) -> Any:
+def _json_line(event: Event) -> Any:
     """An event as the JSON line the daemon sent (re-encoded, compact)."""
-    return json.dumps(event, separators=(",", ":")).encode() + b"\n"
+    return json.dumps(event.raw, separators=(",", ":")).encode() + b"\n"
 
 
 class DaemonApiMixin(ApiBase):
@@ -31,12 +28,14 @@ class DaemonApiMixin(ApiBase):
         until: TimeSpec | None = None,
         filters: Filters | None = None,
         decode: bool | None = None,
-    ) -> MappedStream[dict[str, Any], Any]:
-        """The daemon's events as an async iterator: dicts with ``decode=True``, else each
-        event's JSON text as bytes (docker-py's raw chunks). ``async with`` or ``close()``
-        ends it. ``since``/``until`` take datetimes, timestamps, durations or RFC 3339."""
-        stream = self._docker.events(since=since, until=until, filters=filters, decode=False)
-        return MappedStream(stream, _same if decode else _json_line)
+    ) -> MappedStream[Event, Any]:
+        """The daemon's events as an async iterator: dicts with ``decode=True`` (in Docker's
+        words, as :class:`~aiodock.events.Event` has them: Podman's ``remove`` is
+        ``destroy``, ...), else each event's JSON text as the daemon sent it, as bytes
+        (docker-py's raw chunks). ``async with`` or ``close()`` ends it.
+        ``since``/``until`` take datetimes, timestamps, durations or RFC 3339."""
+        stream = self._docker.events(since=since, until=until, filters=filters, decode=True)
+        return MappedStream(stream, docker_event_dict if decode else _json_line)
 
     async def info(self) -> dict[str, Any]:
         """System-wide information."""

@@ -35,8 +35,9 @@ class VolumeApiMixin(ApiBase):
 
     async def prune_volumes(self, filters: Filters | None = None) -> dict[str, Any]:
         """Remove unused volumes, ``filters`` sent as given (as docker-py: from API 1.42
-        the daemon then removes only anonymous ones unless ``{"all": True}``); the
-        daemon's answer (``VolumesDeleted``, ``SpaceReclaimed``)."""
+        the daemon then removes only anonymous ones unless ``{"all": True}``; Podman,
+        which removes named ones anyway, is sent no ``all``); the daemon's answer
+        (``VolumesDeleted``, ``SpaceReclaimed``)."""
         return await self._docker.volumes._prune(filters)
 
     async def remove_volume(self, name: str, force: bool = False) -> None:

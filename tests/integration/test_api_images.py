@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from aiodock import BuildError, Docker, ImageNotFound, InvalidArgument
+from aiodock import BuildError, Docker, ImageNotFound, InvalidArgument, NotSupported
 from aiodock.api import APIClient
+from aiodock.reference import familiar_name
 
 from ..conftest import RUN_ID, RUN_LABEL, TEST_IMAGE
+from ..engines import Engine
 from .registry import LocalRegistry, free_port
 
 
@@ -58,7 +60,9 @@ def _rootfs_tar() -> bytes:
 
 async def test_inspect_history_images_tag_remove(api: APIClient, names: list[str]) -> None:
     attrs = await api.inspect_image(TEST_IMAGE)
-    assert attrs["Id"].startswith("sha256:") and TEST_IMAGE in attrs["RepoTags"]
+    # the daemon's own names (Podman's docker.io/...), as the high-level attrs keep them
+    tags = [familiar_name(tag) for tag in attrs["RepoTags"]]
+    assert attrs["Id"].startswith("sha256:") and TEST_IMAGE in tags
     history = await api.history(TEST_IMAGE)
     assert history and {"Id", "Created", "CreatedBy"} <= set(history[0])
     name = unique()
@@ -89,6 +93,7 @@ async def test_get_image_and_load_image(api: APIClient, names: list[str]) -> Non
     assert (await api.inspect_image(f"{name}:saved"))["Id"]
 
 
+@pytest.mark.needs("import-tag")
 async def test_import_image_forms(
     api: APIClient, names: list[str], tmp_path: Path, labels: dict[str, str]
 ) -> None:
@@ -113,17 +118,20 @@ async def test_import_image_forms(
 
 
 async def test_pull_push_and_distribution(
-    api: APIClient, registry: LocalRegistry, names: list[str]
+    api: APIClient, registry: LocalRegistry, names: list[str], engine: Engine
 ) -> None:
     repo = f"{registry.host}/aiodock/api-{secrets.token_hex(4)}"
     await api.tag(TEST_IMAGE, repo, "v1")
     names.append(f"{repo}:v1")
     pushed = [item async for item in api.push(repo, "v1", auth_config=registry.auth_config,
                                               stream=True, decode=True)]  # fmt: skip
-    assert any(isinstance(item.get("aux"), dict) and item["aux"].get("Tag") == "v1"
-               for item in pushed)  # fmt: skip
-    distribution = await api.inspect_distribution(f"{repo}:v1", registry.auth_config)
-    assert distribution["Descriptor"]["digest"].startswith("sha256:")
+    assert pushed and all(isinstance(item, dict) for item in pushed)
+    if engine.lacks("push-digest") is None:
+        assert any(isinstance(item.get("aux"), dict) and item["aux"].get("Tag") == "v1"
+                   for item in pushed)  # fmt: skip
+    if engine.lacks("registry-data") is None:
+        distribution = await api.inspect_distribution(f"{repo}:v1", registry.auth_config)
+        assert distribution["Descriptor"]["digest"].startswith("sha256:")
     await api.remove_image(f"{repo}:v1")
     text = await api.pull(f"{repo}:v1", auth_config=registry.auth_config)
     assert isinstance(text, str) and all(json.loads(line) for line in text.splitlines())
@@ -139,6 +147,7 @@ async def test_prune_images_with_a_filter(api: APIClient) -> None:
     assert not pruned.get("ImagesDeleted") and pruned["SpaceReclaimed"] == 0
 
 
+@pytest.mark.needs("registry-v1-search")
 async def test_search_a_registry_index(api: APIClient) -> None:
     """A local index (the daemon trusts loopback registries over plain HTTP)."""
     queries: list[str] = []
@@ -166,7 +175,7 @@ async def test_search_a_registry_index(api: APIClient) -> None:
 
 
 async def test_build_streams_docker_py_s_output(
-    api: APIClient, names: list[str], tmp_path: Path, labels: dict[str, str]
+    api: APIClient, names: list[str], tmp_path: Path, labels: dict[str, str], engine: Engine
 ) -> None:
     name = unique()
     dockerfile = f"FROM {TEST_IMAGE}\nRUN echo built > /built\n"
@@ -181,12 +190,18 @@ async def test_build_streams_docker_py_s_output(
     names.append(f"{name}:dir")
     assert lines and all(isinstance(line, bytes) for line in lines)
     failing = f"FROM {TEST_IMAGE}\nRUN exit 7\n".encode()
-    with pytest.raises(BuildError, match="non-zero code: 7"):
+    # Buildah words a failed step its own way (docs/engines.md)
+    failed = "non-zero code: 7" if engine.kind == "docker" else "exit status 7"
+    with pytest.raises(BuildError, match=failed):
         await api.build(fileobj=io.BytesIO(failing), labels=labels, forcerm=True)
     with pytest.raises(InvalidArgument, match="path or fileobj"):
         api.build()
 
 
-async def test_prune_builds(api: APIClient) -> None:
+async def test_prune_builds(api: APIClient, engine: Engine) -> None:
+    if engine.lacks("build-prune") is not None:  # one clear error, nothing sent
+        with pytest.raises(NotSupported, match="has no build-cache prune"):
+            await api.prune_builds(filters={"until": "87600h"})
+        return
     result = await api.prune_builds(filters={"until": "87600h"})
     assert "SpaceReclaimed" in result

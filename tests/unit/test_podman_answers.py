@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from aiodock import NotSupported
 from aiodock.containers import Container
 from aiodock.images import Image
 from tests.unit.conftest import FakeAnswer, FakeRequest
@@ -194,3 +195,70 @@ async def test_podman_4_wait_removed_of_a_running_container(fake_engine: Start) 
         "Error": None,
     }
     assert engine.last("GET", "/events").query["stream"] == ["false"]
+
+
+def _network_event(action: str, at_ns: int) -> bytes:
+    event = {
+        "status": action,
+        "id": "n1",
+        "Type": "network",
+        "Action": action,
+        "Actor": {"ID": "n1", "Attributes": {"name": "", "network": "web"}},
+        "time": at_ns // 1_000_000_000,
+        "timeNano": at_ns,
+    }
+    return json.dumps(event).encode() + b"\n"
+
+
+@pytest.mark.parametrize("podman", [None, "5.8.6"])
+async def test_network_and_volume_removals_in_dockers_words(
+    fake_engine: Start, podman: str | None
+) -> None:
+    # Podman says `remove` where Docker says `destroy` for a network or a volume; Docker's
+    # own `remove` (a swarm network's) is left alone.
+    docker, engine = await fake_engine(api="1.41", podman=podman)
+    volume = json.loads(_network_event("remove", NOW_NS - 3_000_000_000))
+    volume.update(Type="volume")
+    body = _network_event("remove", NOW_NS - 4_000_000_000) + json.dumps(volume).encode()
+    engine.answers[("GET", "/events")] = FakeAnswer(body=body)
+    async with docker.events(until=time.time() - 1) as stream:
+        actions = [event.action async for event in stream]
+    assert actions == (["remove", "remove"] if podman is None else ["destroy", "destroy"])
+
+
+async def test_api_events_decoded_in_dockers_words(fake_engine: Start) -> None:
+    # docker.api's decoded events are the high-level events' words (one normaliser); its
+    # raw chunks are what the daemon sent.
+    docker, engine = await fake_engine(api="1.41", podman="4.3.1")
+    created = _network_event("create", NOW_NS - 5_000_000_000)
+    removed = _network_event("remove", NOW_NS - 4_000_000_000)
+    died = _event("died", NOW_NS - 3_000_000_000)
+    engine.answers[("GET", "/events")] = FakeAnswer(body=created + removed + died)
+    async with docker.api.events(until=time.time() - 1, decode=True) as stream:
+        decoded = [event async for event in stream]
+    assert [(e["Action"], e.get("status")) for e in decoded] == [
+        ("create", "create"),
+        ("destroy", "destroy"),
+        ("die", None),
+    ]
+    assert decoded[2]["Actor"]["Attributes"] == {"image": "busybox:latest", "name": "web"}
+    async with docker.api.events(until=time.time() - 1) as raw:
+        chunks = [chunk async for chunk in raw]
+    assert [json.loads(chunk) for chunk in chunks] == [
+        json.loads(line) for line in (created + removed + died).splitlines()
+    ]
+
+
+@pytest.mark.parametrize("podman", [None, "5.8.6"])
+async def test_api_prune_volumes_with_all(fake_engine: Start, podman: str | None) -> None:
+    # Podman prunes named volumes anyway and refuses the `all` filter: it is sent none.
+    docker, engine = await fake_engine(api="1.44", podman=podman)
+    engine.answers[("POST", "/volumes/prune")] = {"VolumesDeleted": [], "SpaceReclaimed": 0}
+    await docker.api.prune_volumes({"label": "a=b", "all": True})
+    sent = json.loads(engine.last("POST", "/volumes/prune").query["filters"][0])
+    if podman is None:
+        assert sent == {"label": ["a=b"], "all": ["true"]}
+    else:
+        assert sent == {"label": ["a=b"]}
+        with pytest.raises(NotSupported, match="has no volume prune filter 'all'"):
+            await docker.api.prune_volumes({"all": False})
