@@ -88,8 +88,9 @@ async def test_push_and_pull_with_auth_config(
         assert pushed[-1]["Digest"] == digest
 
     # By digest, and the awaited push gives the image.
-    by_digest = await docker.images.pull(f"{repo}@{digest}", auth_config=registry.auth_config)
-    assert by_digest.id == original.id
+    if engine.lacks("repo-digest-readback") is None:
+        by_digest = await docker.images.pull(f"{repo}@{digest}", auth_config=registry.auth_config)
+        assert by_digest.id == original.id
     again = await docker.images.push(f"{repo}:v1", auth_config=registry.auth_config)
     assert again.id == original.id
 
