@@ -172,6 +172,7 @@ async def test_alias_reachable_static_ipv4_and_containers(
         network=network.name,
         labels=labels,
         remove=True,
+        cap_add=["NET_RAW"],  # Docker grants it by default, Podman 5 does not
     )
     text = out.decode()
     assert f"PING db ({prefix}.77)" in text and f"PING db-alias ({prefix}.77)" in text
