@@ -319,7 +319,10 @@ class EventStream(JSONStream[Any]):
             if podman_version_of(await self._docker.transport.engine_headers()):
                 filters = podman_event_filters(filters)
         params = {"since": self._resume_since(), "until": self._until, "filters": filters}
-        return await self._docker.transport.request("GET", "/events", params=params, stream=True)
+        # A connection of our own, not one of the pool's: a subscription holds it for good
+        # (a thousand subscribers must not wait for the pool's hundred), and reading it
+        # directly costs less per event than aiohttp's per-chunk work.
+        return await self._docker.transport.open_body("GET", "/events", params=params)
 
     @staticmethod
     def _retryable(error: BaseException) -> bool:
