@@ -262,6 +262,29 @@ def render(env: Environment, runs: list[Run]) -> str:
     for run in runs:
         add(_summary_row(run, all_stats[run.workload.name]))
     add("")
+    add("## Ceilings")
+    add("")
+    add(
+        "- Stream workloads (`exec_output`, `exec_text`, `logs`, `logs_alternating`, "
+        "`logs_large`): the raw-socket reader is the best reader we could write: a unix "
+        "socket, a hand-written request, `recv_into` a reused 256 KiB buffer until EOF, with "
+        "aiodock's read pacing (a 0.5 ms pause while reads under 64 KiB come back to back), "
+        "no parsing at all. Where the consumer hashes (crc32) or keeps the output, the "
+        "ceiling hashes or keeps every byte it received, frame headers and chunk lines "
+        "included, so it does slightly more of that work than the clients."
+    )
+    add(
+        "- Requests (`inspects`): a minimal keep-alive HTTP/1.1 client on asyncio, one "
+        "connection per request in flight, a preformatted request, a head parsed just for "
+        "`Content-Length` or chunking, and `json.loads` of the body: what any asyncio "
+        "client has to do at least."
+    )
+    add(
+        "- Client CPU is user + system time of the client's process over the measured "
+        "region: on a shared machine it still moves with load (cache and scheduler), less "
+        "than wall time does; compare ratios within one run."
+    )
+    add("")
     add("## Targets")
     add("")
     add("| target | measured | limit | result |")
