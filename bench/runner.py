@@ -161,7 +161,7 @@ def check(workload: Workload, sizes: dict[str, Any], side: str, result: dict[str
         return want_bytes(sizes["lines"] * 38)
     if name in ("logs_large", "whole_log_rss"):
         return want_bytes(sizes["size"])
-    if name in ("many_follows", "many_subscribers"):
+    if name in ("many_follows", "many_subscribers", "sse"):
         return "" if result.get("items") else "nothing delivered"
     if name in ("inspects", "exec_roundtrips"):
         return "" if result.get("items") == sizes["count"] else f"{result.get('items')} ok"
@@ -318,6 +318,16 @@ class Bench:
                 return params, on_ready, nothing
 
             return {}, subscribers_run, nothing
+        if name == "sse":
+            log(f"  starting {sizes['containers']} paced line writers...")
+            created.extend(await fixtures.line_writers(docker, sizes["containers"], paced=True))
+            params = {
+                "containers": created,
+                "clients": sizes["clients"],
+                "duration": sizes["duration"],
+                "settle": 2.0,
+            }
+            return params, plain, teardown
         if name == "logs":
             log(f"  making the logs fixture ({sizes['lines']} lines)...")
             ident = await fixtures.logs_container(docker, sizes["lines"])

@@ -213,6 +213,22 @@ WORKLOADS: dict[str, Workload] = {
             max_repeat=3,
         ),
         Workload(
+            name="sse",
+            title="the FastAPI SSE example, end to end",
+            measures=(
+                "examples/fastapi_app served by uvicorn (on a unix socket) in the measured "
+                "process, CLIENTS clients (another process) following the logs of CONTAINERS "
+                "containers that each write 20 lines/s (one every 50 ms), for DURATION s: "
+                "latency from the line's write (the daemon's timestamp of it) to the "
+                "client's receipt, and the app's CPU per delivered line"
+            ),
+            sides=("aiodock",),
+            headline="cpu",
+            full={"clients": 200, "containers": 10, "duration": 10.0},
+            quick={"clients": 40, "containers": 4, "duration": 4.0},
+            max_repeat=3,
+        ),
+        Workload(
             name="cold_start",
             title="cold start: import and the first request",
             measures=(
@@ -392,6 +408,27 @@ TARGETS = [
         "1,000 subscribers: aiodock CPU per delivered event / aiodocker's (one shared "
         "connection there)",
         _limit(_ratio("aiodock", "cpu_per_item", "aiodocker"), 1.00),
+        info=True,
+    ),
+    Target(
+        "sse",
+        "SSE app: write-to-receipt latency p50, ms",
+        _value("aiodock", "latency_p50", 0.0, 0.001),
+        unit="ms",
+        info=True,
+    ),
+    Target(
+        "sse",
+        "SSE app: write-to-receipt latency p99, ms",
+        _value("aiodock", "latency_p99", 0.0, 0.001),
+        unit="ms",
+        info=True,
+    ),
+    Target(
+        "sse",
+        "SSE app: app CPU per delivered line, µs",
+        _value("aiodock", "cpu_per_item", 0.0, 1e-6),
+        unit="µs",
         info=True,
     ),
     Target(

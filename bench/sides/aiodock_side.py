@@ -8,6 +8,7 @@ in its result (``"api": "low-level"``) so that the report can flag it.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import gc
 import time
 import zlib
@@ -348,3 +349,99 @@ def _runner(workload: Workload) -> Callable[[dict[str, Any], Meter, Ready], dict
 
 WORKLOADS = {name: _runner(fn) for name, fn in ASYNC_WORKLOADS.items()}
 WORKLOADS["cold_start"] = cold_start("aiodock")
+
+
+def _rfc3339(text: str) -> float:
+    """``2026-01-02T03:04:05.123456789Z`` as seconds since the epoch."""
+    whole, _, fraction = text.rstrip("Z").partition(".")
+    stamp = datetime.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S")
+    seconds = stamp.replace(tzinfo=datetime.timezone.utc).timestamp()
+    return seconds + (float(f"0.{fraction}") if fraction else 0.0)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def sse(params: dict[str, Any], meter: Meter, ready: Ready) -> dict[str, Any]:
+    """The FastAPI example app served in this process; the clients in another."""
+    import importlib.util
+    import json
+    import os
+    import sys
+    import tempfile
+
+    import uvicorn
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location(
+        "bench_sse_app", os.path.join(root, "examples", "fastapi_app", "app.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out: dict[str, Any] = {}
+
+    async def main() -> None:
+        uds = os.path.join(tempfile.mkdtemp(prefix="aiodock-bench-sse-"), "app.sock")
+        config = uvicorn.Config(
+            module.create_app(), uds=uds, log_level="warning", access_log=False, lifespan="on"
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.ensure_future(server.serve())
+        while not server.started:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        ids = params["containers"]
+        seconds = params["settle"] + params["duration"] + 1.0
+        clients = {"uds": uds, "containers": ids, "clients": params["clients"], "seconds": seconds}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.sse_clients",
+            json.dumps(clients),
+            cwd=root,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert proc.stdout is not None
+        line = await proc.stdout.readline()
+        if line.strip() != b"CONNECTED":
+            raise RuntimeError(f"the SSE clients did not connect: {line[:200]!r}")
+        await asyncio.sleep(params["settle"])
+        start = time.time()
+        with meter:
+            await asyncio.sleep(params["duration"])
+        end = time.time()
+        seen = json.loads(await proc.stdout.read())
+        await proc.wait()
+        server.should_exit = True
+        await serving
+        # When each line was written: the daemon's timestamp of it, from the log.
+        written: list[dict[int, float]] = []
+        async with aiodock.Docker() as docker:
+            for ident in ids:
+                stamps: dict[int, float] = {}
+                container = await docker.containers.get(ident)
+                async for _stream, text in container.logs(timestamps=True).lines():
+                    stamp, _, rest = text.partition(" ")
+                    parts = rest.split()
+                    if len(parts) > 1 and parts[0] == "tick":
+                        stamps[int(parts[1])] = _rfc3339(stamp)
+                written.append(stamps)
+        latencies = [
+            at - written[index][tick]
+            for index, tick, at in seen
+            if start <= at <= end and tick in written[index]
+        ]
+        out.update(
+            items=len(latencies),
+            latency_p50=_percentile(latencies, 0.50) if latencies else None,
+            latency_p99=_percentile(latencies, 0.99) if latencies else None,
+            api="public",
+        )
+
+    asyncio.run(main())
+    return out
+
+
+WORKLOADS["sse"] = sse
