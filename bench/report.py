@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiodock
 
-from .workloads import CEILING, TARGETS, Medians, MiB
+from .workloads import CEILING, MISS_NOTES, TARGETS, Medians, MiB
 
 if TYPE_CHECKING:
     from .runner import Run
@@ -289,6 +289,7 @@ def render(env: Environment, runs: list[Run]) -> str:
     add("")
     add("| target | measured | limit | result |")
     add("| --- | --- | --- | --- |")
+    failed: set[str] = set()
     for target in TARGETS:
         if target.workload not in all_stats:
             continue
@@ -303,9 +304,13 @@ def render(env: Environment, runs: list[Run]) -> str:
         value, limit = checked
         unit = "x" if target.unit == "x" else f" {target.unit}" if target.unit else ""
         if target.info:
+            if value > limit:  # behind where a comparison is shown: the profile note too
+                failed.add(target.workload)
             add(f"| {target.text} | {value:.2f}{unit} | — | info |")
             continue
         verdict = "**pass**" if value <= limit else "**FAIL**"
+        if value > limit:
+            failed.add(target.workload)
         add(f"| {target.text} | {value:.2f}{unit} | {limit:.2f}{unit} | {verdict} |")
     if base:
         lines += _baseline_section(runs, all_stats, base["side"])
@@ -357,6 +362,9 @@ def render(env: Environment, runs: list[Run]) -> str:
         if w.name == "follow":
             add("")
             add(_rss_curve(run))
+        if w.name in MISS_NOTES and w.name in failed:
+            add("")
+            add(f"Profile of the miss: {MISS_NOTES[w.name]}")
     add("")
     add(
         "Ratios are the client's median divided by aiodock's: above 1.00x aiodock is faster "

@@ -451,3 +451,60 @@ TARGETS = [
         unit="MiB",
     ),
 ]
+
+
+MISS_NOTES: dict[str, str] = {
+    "exec_text": (
+        "Where the CPU goes (200 MiB, profiled on the 2-core machine; medians of 7 "
+        "interleaved runs): the raw reader 0.22 s (the kernel's copy and crc32); a bare "
+        "asyncio `BufferedProtocol` with the same pacing that hashes in `buffer_updated` "
+        "and decodes nothing, the floor of any asyncio reader, 0.28 s (1.25x); aiodock "
+        "0.43 s (1.9x). Per read (about 66 KiB, 2,000-2,600 reads): the pacing's "
+        "`pause_reading`/`call_later`/`resume_reading` (two `epoll_ctl` and a timer "
+        "wake-up), 2.7 event-loop iterations instead of one or two (the reader task is "
+        "woken through a future), and the frame decoding, which replaying captured reads "
+        "puts at 13-29 us a read for 4.8 frames: one copy of every byte into the frames' "
+        "`bytes` (the output is now decoded straight from the shared read buffer, which "
+        "took one copy off). Handing out `bytes` needs that copy; what is left above the "
+        "asyncio floor is the wake-up of the reading task and the per-frame objects. "
+        "Reaching 1.2x the raw reader would need pacing without re-arming epoll (a "
+        "reader thread for bulk streams, or a loop hook) and frames that are views of "
+        "the read buffer rather than copies."
+    ),
+    "events": (
+        "Per event the decoding is small: the chunk 0.5 us, `json.loads` 5.7 us, "
+        "`Event.from_dict` 2.6 us (micro-benchmarked on a create event); the measured "
+        "100-160 us per event on the loaded machine is the wake-up for each event "
+        "(`epoll_wait`, the protocol callback, waking the reader task: two loop "
+        "iterations), about what docker-py's blocking `recv` costs in its thread. Events "
+        "come one by one, seconds apart in total, so nothing coalesces; halving "
+        "docker-py's figure would need batching events in time (added latency) or a "
+        "cheaper wake-up than asyncio's."
+    ),
+    "inspects": (
+        "Per inspect (cProfile): aiohttp's request and response machinery is most of "
+        "the client's own CPU (`ClientSession._request`, the connector, `data_received`, "
+        "the writer); the kernel's `send` and `json.loads` of the 10 KiB answer are the "
+        "same for every client and the ceiling. aiodock's own layer (`Transport.request`, "
+        "`Container`) is a few percent. The ceiling (a minimal keep-alive client) spends "
+        "about a third of aiodock's CPU: going faster than aiohttp allows needs a "
+        "keep-alive pool of aiodock's own connections (`transport/http11.py` already "
+        "parses heads and bodies) for plain requests. Wall times on the shared machine "
+        "vary 2-3x between repeats: read the CPU column."
+    ),
+    "exec_roundtrips": (
+        "Wall time is dominated by the daemon (about 60 ms an exec); client CPU is the "
+        "figure the client controls."
+    ),
+    "cold_start": (
+        "`python -X importtime`: aiohttp is about half of `import aiodock` (aiodocker pays "
+        "it too); the rest is aiodock importing every manager up front: the swarm family "
+        "(`types.swarm`, `services`, `tasks`, `swarm`: ~60 ms under load), `images` with "
+        "the BuildKit session and `tarfile`, `auth`, `shapes` and `container_config` "
+        "(dataclass and TypedDict creation). Importing the managers on first use "
+        "(`client.py`, and a module `__getattr__` in `aiodock/__init__.py`) would take "
+        "the swarm family off; `images` and `build` are imported by `containers`."
+    ),
+}
+"""Where the CPU goes in a workload whose target was missed when these were measured,
+shown under the workload when one of its targets fails."""
