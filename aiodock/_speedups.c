@@ -93,9 +93,18 @@ done:
 PyDoc_STRVAR(frames_from_doc,
 "frames_from(data, pos, merge, max_frame, /)\n--\n\n"
 "Cut the whole, valid multiplexed frames of ``data`` from ``pos`` on: ``(stream_ids,\n"
-"payloads, end)``, one id byte and one payload per frame (with ``merge``, per run of\n"
-"consecutive non-empty frames of one stream), and the offset where it stopped: the end,\n"
+"payloads, end)``, one id byte and one payload per frame (with ``merge`` 1, per run of\n"
+"consecutive non-empty frames of one stream; with 2, per run of consecutive non-empty\n"
+"stdout and stderr frames, given as stdout), and the offset where it stopped: the end,\n"
 "an unfinished frame, or a bad header (for Python to report).");
+
+/* The stream a frame's payload is merged under: itself, or with merge 2 stdout for both
+ * output streams (stdin and the daemon's error frames stay apart). */
+static inline int
+merge_key(int merge, unsigned char stream)
+{
+    return (merge == 2 && (stream == 1 || stream == 2)) ? 1 : stream;
+}
 
 static int
 frame_at(const unsigned char *data, Py_ssize_t n, Py_ssize_t pos, Py_ssize_t max_frame,
@@ -128,8 +137,8 @@ frames_from(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (start == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    const int merge = PyObject_IsTrue(args[2]);
-    if (merge < 0) {
+    const long merge = PyLong_AsLong(args[2]);
+    if (merge == -1 && PyErr_Occurred()) {
         return NULL;
     }
     const Py_ssize_t max_frame = PyLong_AsSsize_t(args[3]);
@@ -158,9 +167,9 @@ frames_from(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (!merge) {
             items++;
         }
-        else if (size && data[pos] != last_stream) {
+        else if (size && merge_key(merge, data[pos]) != last_stream) {
             items++;
-            last_stream = data[pos];
+            last_stream = merge_key(merge, data[pos]);
         }
         pos += 8 + size;
     }
@@ -175,7 +184,7 @@ frames_from(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     pos = start;
     while (pos < end) {
         frame_at(data, n, pos, max_frame, &size);
-        const unsigned char stream = data[pos];
+        const unsigned char stream = (unsigned char)merge_key(merge, data[pos]);
         if (!merge) {
             PyObject *payload = PyBytes_FromStringAndSize((const char *)data + pos + 8, size);
             if (payload == NULL) {
@@ -197,7 +206,7 @@ frames_from(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_ssize_t next_size;
         while (run_end < end) {
             frame_at(data, n, run_end, max_frame, &next_size);
-            if (next_size && data[run_end] != stream) {
+            if (next_size && merge_key(merge, data[run_end]) != stream) {
                 break;
             }
             total += next_size;

@@ -2,5 +2,5 @@
 
 def chunk_pieces(data: bytes, /) -> tuple[list[bytes], int, bool]: ...
 def frames_from(
-    data: bytes, pos: int, merge: bool, max_frame: int, /
+    data: bytes, pos: int, merge: int, max_frame: int, /
 ) -> tuple[bytes, list[bytes], int]: ...

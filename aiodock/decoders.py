@@ -53,6 +53,11 @@ piece by piece as it arrives (no re-copying of a growing buffer)."""
 # The first header word is the stream id followed by three zero bytes.
 _STREAM_BY_WORD = {int(s) << 24: s for s in StreamType}
 _VALID_WORDS = frozenset(_STREAM_BY_WORD)
+_STDOUT_WORD = int(StreamType.STDOUT) << 24
+_OUTPUT_WORDS = frozenset((_STDOUT_WORD, int(StreamType.STDERR) << 24))
+SPLIT, MERGE, JOIN = 0, 1, 2
+"""How :class:`FrameDecoder` cuts payloads: per frame, per run of one stream, or per run
+of output of either stream (for readers of all the bytes in order)."""
 # Helpers for map() over many chunks or frames at C speed.
 _HEX = itertools.repeat(16)  # the base argument of int()
 _STREAMS = tuple(StreamType)  # by stream id
@@ -99,12 +104,18 @@ def _chunk_pieces_py(data: bytes) -> tuple[list[bytes], int, bool]:
     return pieces, len(data) - rest, incomplete
 
 
+def _merge_key(merge: int, word: int) -> int:
+    """The header word a frame's payload is merged under (see ``_frames_from_py``)."""
+    return _STDOUT_WORD if merge == JOIN and word in _OUTPUT_WORDS else word
+
+
 def _frames_from_py(
-    data: bytes, pos: int, merge: bool, max_frame: int
+    data: bytes, pos: int, merge: int, max_frame: int
 ) -> tuple[bytes, list[bytes], int]:
     """The whole, valid frames of ``data`` from ``pos`` on: ``(stream_ids, payloads, end)``,
-    per frame or, with ``merge``, per run of consecutive non-empty frames of one stream;
-    ``end`` is where they stop (the end, an unfinished frame or a bad header)."""
+    per frame or, with ``merge`` (``MERGE``), per run of consecutive non-empty frames of one
+    stream, or (``JOIN``) of stdout and stderr frames together, given as stdout; ``end`` is
+    where they stop (the end, an unfinished frame or a bad header)."""
     ids = bytearray()
     payloads: list[bytes] = []
     unpack = _HEADER.unpack_from
@@ -121,6 +132,7 @@ def _frames_from_py(
             ids.append(word >> 24)
             payloads.append(data[pos + 8 : end])
         elif size:
+            word = _merge_key(merge, word)
             if word != run_word:
                 if run:
                     payloads.append(b"".join(run))
@@ -135,7 +147,7 @@ def _frames_from_py(
 
 
 _chunk_pieces: Callable[[bytes], tuple[list[bytes], int, bool]] = _chunk_pieces_py
-_frames_from: Callable[[bytes, int, bool, int], tuple[bytes, list[bytes], int]]
+_frames_from: Callable[[bytes, int, int, int], tuple[bytes, list[bytes], int]]
 _frames_from = _frames_from_py
 if not os.environ.get("AIODOCK_NO_SPEEDUPS"):
     try:
@@ -163,12 +175,17 @@ class FrameDecoder:
 
     def feed(self, data: bytes) -> list[Frame]:
         """Take the next chunk and return the frames it completes, in order."""
-        return self._decode(data, False)
+        return self._decode(data, SPLIT)
 
     def feed_merged(self, data: bytes) -> list[Frame]:
         """Like :meth:`feed`, but consecutive frames of one stream come back as one frame
         (empty frames dropped): far fewer objects where only the bytes matter."""
-        return self._decode(data, True)
+        return self._decode(data, MERGE)
+
+    def feed_joined(self, data: bytes) -> list[Frame]:
+        """Like :meth:`feed_merged`, but consecutive stdout and stderr frames come back as
+        one STDOUT frame: for readers of every byte in order, whatever the stream."""
+        return self._decode(data, JOIN)
 
     def _header(self, header: bytes | bytearray, pos: int) -> tuple[StreamType, int]:
         """The stream and payload size of the header at ``pos``; raises if it is bad."""
@@ -189,7 +206,7 @@ class FrameDecoder:
             f"frame of {size} bytes exceeds the limit of {self._max_frame} bytes"
         )
 
-    def _decode(self, data: bytes, merge: bool) -> list[Frame]:
+    def _decode(self, data: bytes, merge: int) -> list[Frame]:
         frames: list[Frame] = []
         n = len(data)
         pos = 0
@@ -210,7 +227,10 @@ class FrameDecoder:
             if len(buf) < self._need:
                 return frames
             held_stream = self._header(buf, 0)[0]
-            payload = bytes(buf[8:])
+            if merge == JOIN and held_stream in (StreamType.STDOUT, StreamType.STDERR):
+                held_stream = StreamType.STDOUT
+            with memoryview(buf) as held:
+                payload = bytes(held[8:])
             buf.clear()
             self._need = 8
             if payload or not merge:
@@ -253,6 +273,7 @@ class RawDecoder:
         return [Frame(StreamType.STDOUT, bytes(data))] if data else []
 
     feed_merged = feed
+    feed_joined = feed
 
     @property
     def pending(self) -> int:

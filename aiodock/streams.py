@@ -9,6 +9,7 @@ items. Leaving ``async with``, an error, cancellation, or dropping the last refe
 from __future__ import annotations
 
 import codecs
+import io
 import operator
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -50,6 +51,9 @@ class ResponseStream(AsyncClosing, Generic[T]):
         self._items: list[T] = []
         self._index = 0
         self._finished = False
+        self._direct: bool | None = None
+        """Whether the answer decodes with our decoder as it reads (``None``: not known
+        yet); see :meth:`_decode_in_transport`."""
 
     def __repr__(self) -> str:
         state = "finished" if self._finished else ("open" if self._resp is not None else "new")
@@ -64,6 +68,12 @@ class ResponseStream(AsyncClosing, Generic[T]):
         if self._resp is None and not self._finished:
             self._resp = await self._opener()
 
+    def _decode_in_transport(self, resp: ByteSource) -> bool:
+        """Have a connection of our own (exec, attach) run the decoder on each read as it
+        arrives, from its read buffer: one copy of the output less. Only where the
+        decoder takes any buffer (subclasses say so)."""
+        return False
+
     async def _fill(self) -> bool:
         """Read the next chunk into the item buffer; ``False`` at the end of the stream."""
         if self._finished:
@@ -71,17 +81,14 @@ class ResponseStream(AsyncClosing, Generic[T]):
         try:
             if self._resp is None:
                 self._resp = await self._opener()
+            if self._direct is None:
+                self._direct = self._decode_in_transport(self._resp)
+            if self._direct:
+                return await self._fill_decoded()
             while True:
                 chunk = await self._resp.read_chunk()
                 if not chunk:
-                    tail = self._decoder.eof()
-                    self._finish(release=True)
-                    items = self._convert(list(tail)) if tail else tail
-                    if items:
-                        self._items = items
-                        self._index = 0
-                        return True
-                    return False
+                    return self._end()
                 decoded = self._feed(chunk)
                 if decoded:
                     items = self._convert(decoded)  # may drop every one of them
@@ -92,6 +99,26 @@ class ResponseStream(AsyncClosing, Generic[T]):
         except BaseException as exc:
             self._finish(release=False)
             raise self._docker.transport.map_error(exc, self._what) from exc
+
+    async def _fill_decoded(self) -> bool:
+        resp: Any = self._resp
+        decoded = await resp.read_items()
+        if decoded is None:
+            return self._end()
+        self._items = self._convert(decoded)
+        self._index = 0
+        return True
+
+    def _end(self) -> bool:
+        """The stream ended: release it; ``True`` if the decoder still had items."""
+        tail = self._decoder.eof()
+        self._finish(release=True)
+        items = self._convert(list(tail)) if tail else tail
+        if items:  # a subclass may drop every one of them
+            self._items = items
+            self._index = 0
+            return True
+        return False
 
     def _finish(self, *, release: bool) -> None:
         self._finished = True
@@ -153,6 +180,7 @@ class FrameStream(ResponseStream[Frame]):
         decoder = RawDecoder() if tty else FrameDecoder()
         super().__init__(docker, opener, decoder, what)
         self._merging = decoder.feed_merged
+        self._joining = decoder.feed_joined
         self.tty = tty
         self._daemon_error: DaemonStreamError | None = None
 
@@ -162,11 +190,22 @@ class FrameStream(ResponseStream[Frame]):
         if tty == self.tty:
             return
         merging = self._feed == self._merging
+        joining = self._feed == self._joining
         decoder = RawDecoder() if tty else FrameDecoder()
         self._decoder = decoder
         self._merging = decoder.feed_merged
-        self._feed = decoder.feed_merged if merging else decoder.feed
+        self._joining = decoder.feed_joined
+        self._feed = (
+            decoder.feed_joined if joining else decoder.feed_merged if merging else decoder.feed
+        )
         self.tty = tty
+
+    def _decode_in_transport(self, resp: ByteSource) -> bool:
+        attach = getattr(resp, "attach", None)
+        if attach is None:
+            return False
+        attach(lambda data: self._feed(data))  # the decoders take any buffer
+        return True
 
     def _merge_frames(self) -> None:
         """From now on, decode consecutive frames of one stream into one frame."""
@@ -210,17 +249,20 @@ class FrameStream(ResponseStream[Frame]):
     async def read(self) -> bytes:
         """Every byte of every stream, in order, until the stream ends. A
         :class:`DaemonStreamError` carries the bytes read before it as ``output``."""
-        self._merge_frames()
-        parts: list[bytes] = []
-        append = parts.append
+        # Frames of both streams joined (their order is all that matters here), written
+        # into one growing buffer whose bytes become the result without a copy: the peak
+        # is about the output's size, not twice it as pieces and their join would be.
+        self._feed = self._joining
+        buffer = io.BytesIO()
+        write = buffer.write
         try:
             async for frames in self.batches():
                 for frame in frames:
-                    append(frame.data)
+                    write(frame.data)
         except DaemonStreamError as exc:
-            exc.output = b"".join(parts)
+            exc.output = buffer.getvalue()
             raise
-        return b"".join(parts)
+        return buffer.getvalue()
 
     async def demux(self) -> tuple[bytes, bytes]:
         """``(stdout, stderr)`` until the stream ends. A :class:`DaemonStreamError` carries

@@ -149,3 +149,68 @@ def remove_context(path: str) -> None:
 async def daemon_version(docker: aiodock.Docker) -> dict[str, Any]:
     result: dict[str, Any] = await docker.version()
     return result
+
+
+async def alternating_logs_container(docker: aiodock.Docker, lines: int) -> str:
+    """An exited container whose log holds ``lines`` lines of 38 bytes alternating between
+    stdout and stderr, strictly: no two neighbouring log entries of one stream.
+
+    A program writing to both streams in turn does not give that: the daemon reads the two
+    pipes in goroutines of their own and logs whatever each read brought, so neighbouring
+    lines of one stream come in runs. Where the daemon's json-file log is on this machine
+    and writable (a local daemon, run as root), the entries are written into it after the
+    container exited, in strict turn; elsewhere the shell loop's own log is used."""
+    script = (
+        f"i=0; while [ $i -lt {lines // 2} ]; do echo {LINE}; echo {LINE} >&2; i=$((i+1)); done"
+    )
+    ident = await create(docker, ["true"], start=True)
+    await wait_exit(docker, ident)
+    info = await docker.transport.json("GET", f"/containers/{ident}/json")
+    path = str(info.get("LogPath") or "")
+    if path and os.access(path, os.W_OK):
+        await asyncio.to_thread(_write_alternating, path, lines)
+        return ident
+    await remove(docker, ident)
+    ident = await create(docker, ["sh", "-c", script], start=True)
+    await wait_exit(docker, ident)
+    return ident
+
+
+def _write_alternating(path: str, lines: int) -> None:
+    stamp = "2020-01-01T00:00:00.{:09d}Z"
+    with open(path, "w") as log:
+        for i in range(lines):
+            stream = "stderr" if i & 1 else "stdout"
+            log.write(f'{{"log":"{LINE}\\n","stream":"{stream}","time":"{stamp.format(i)}"}}\n')
+
+
+async def large_logs_container(docker: aiodock.Docker, size: int) -> str:
+    """An exited container that wrote ``size`` bytes in large writes: half on stdout, then
+    half on stderr (no newline: the json-file driver keeps 16 KiB messages)."""
+    half = size // 2
+    script = (
+        f"head -c {half} /dev/zero | tr '\\0' o; head -c {size - half} /dev/zero | tr '\\0' e >&2"
+    )
+    ident = await create(docker, ["sh", "-c", script], start=True)
+    status = await wait_exit(docker, ident)
+    if status != 0:
+        raise RuntimeError(f"the large logs fixture exited with {status}")
+    return ident
+
+
+async def line_writers(docker: aiodock.Docker, count: int, *, paced: bool = False) -> list[str]:
+    """``count`` running containers each writing 20 lines a second: a burst of 20 then
+    ``sleep 1`` or, ``paced``, one every 50 ms (``usleep``, a process each); each line is
+    ``tick N`` with N counting up, so that it can be found again in the log."""
+    pause = "usleep 50000" if paced else ":"
+    burst_end = "" if paced else "sleep 1;"
+    script = (
+        "n=0; while :; do i=0; while [ $i -lt 20 ]; do n=$((n+1)); "
+        f'echo "tick $n 0123456789abcdefghijklmnopqrstuvwxyz"; i=$((i+1)); {pause}; done; '
+        f"{burst_end} done"
+    )
+    return list(
+        await asyncio.gather(
+            *(create(docker, ["sh", "-c", script], start=True) for _ in range(count))
+        )
+    )

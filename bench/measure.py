@@ -42,6 +42,8 @@ class Meter:
         self.samples: list[tuple[int, int]] = []
         self._wall0 = 0.0
         self._cpu0 = 0.0
+        self._faults0 = 0
+        self.faults = 0
         self.started_at = 0.0
 
     @staticmethod
@@ -51,6 +53,7 @@ class Meter:
 
     def __enter__(self) -> Meter:
         self.started_at = time.time()
+        self._faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         self._cpu0 = self._cpu()
         self._wall0 = time.perf_counter()
         return self
@@ -63,6 +66,7 @@ class Meter:
     ) -> None:
         self.wall = time.perf_counter() - self._wall0
         self.cpu = self._cpu() - self._cpu0
+        self.faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - self._faults0
 
     def sample(self, done: int) -> None:
         """Record the resident memory after ``done`` bytes of a stream."""
@@ -72,6 +76,7 @@ class Meter:
         return {
             "wall": self.wall,
             "cpu": self.cpu,
+            "page_faults": self.faults,
             "peak_rss": peak_rss(),
             "rss_samples": self.samples,
         }
@@ -92,3 +97,19 @@ class SampleEvery:
             self.meter.sample(self.total)
             while self.next <= self.total:
                 self.next += self.step
+
+
+def open_fds() -> int:
+    """How many file descriptors this process has open."""
+    return len(os.listdir("/proc/self/fd"))
+
+
+def reset_peak_rss() -> bool:
+    """Reset ``VmHWM`` to the current RSS (Linux 4.0+: ``5`` to ``clear_refs``), so that a
+    later :func:`peak_rss` covers only what came after; ``False`` where that is refused."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        return False
+    return True

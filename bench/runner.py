@@ -16,7 +16,7 @@ import aiodock
 
 from . import baseline, fixtures
 from .report import Environment, write_report
-from .workloads import WORKLOADS, Workload
+from .workloads import LINE, WORKLOADS, Workload
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
@@ -155,6 +155,14 @@ def check(workload: Workload, sizes: dict[str, Any], side: str, result: dict[str
         return want_bytes(sizes["size"])
     if name == "logs":
         return want_bytes(sizes["lines"] * 38)
+    if name == "exec_text":
+        return want_bytes(sizes["size"])
+    if name == "logs_alternating":
+        return want_bytes(sizes["lines"] * 38)
+    if name in ("logs_large", "whole_log_rss"):
+        return want_bytes(sizes["size"])
+    if name in ("many_follows", "many_subscribers", "sse"):
+        return "" if result.get("items") else "nothing delivered"
     if name in ("inspects", "exec_roundtrips"):
         return "" if result.get("items") == sizes["count"] else f"{result.get('items')} ok"
     if name == "events":
@@ -175,6 +183,7 @@ class Bench:
         self.args = args
         self.base = base
         self.exec_container: str | None = None
+        self.large_logs: str | None = None
         self.cleanup: list[str] = []
 
     async def _exec_container(self) -> str:
@@ -182,6 +191,13 @@ class Bench:
             self.exec_container = await fixtures.exec_container(self.docker)
             self.cleanup.append(self.exec_container)
         return self.exec_container
+
+    async def _large_logs(self, size: int) -> str:
+        if self.large_logs is None:
+            log(f"  making the large logs fixture ({size // 2**20} MiB)...")
+            self.large_logs = await fixtures.large_logs_container(self.docker, size)
+            self.cleanup.append(self.large_logs)
+        return self.large_logs
 
     async def run_workload(self, workload: Workload) -> Run:
         sizes = dict(workload.sizes(self.args.quick))
@@ -254,6 +270,64 @@ class Bench:
                 return {"container": container, "cmd": cmd}, plain, nothing
             params = {"container": container, "cmd": ["echo", "hello"], "expect": "hello\n"}
             return {**params, "count": sizes["count"]}, plain, nothing
+        if name == "exec_text":
+            container = await self._exec_container()
+            half = sizes["size"] // 2
+            script = (
+                f"yes {LINE} | head -c {half} & "
+                f"yes {LINE[::-1]}x | head -c {sizes['size'] - half} >&2; wait"
+            )
+            return {"container": container, "cmd": ["sh", "-c", script]}, plain, nothing
+        if name == "logs_alternating":
+            log(f"  making the alternating logs fixture ({sizes['lines']} lines)...")
+            ident = await fixtures.alternating_logs_container(docker, sizes["lines"])
+            created.append(ident)
+            return {"container": ident}, plain, teardown
+        if name in ("logs_large", "whole_log_rss"):
+            return {"container": await self._large_logs(sizes["size"])}, plain, nothing
+        if name == "cold_start":
+            return {}, plain, nothing
+        if name == "many_follows":
+            log(f"  starting {sizes['containers']} line writers...")
+            created.extend(await fixtures.line_writers(docker, sizes["containers"]))
+
+            async def follows_run(side: str) -> Any:
+                streams = sizes["dockerpy"] if side == "docker-py" else sizes["streams"]
+                return {"streams": streams}, None, nothing
+
+            params = {"containers": created, "duration": sizes["duration"], "settle": 2.0}
+            return params, follows_run, teardown
+        if name == "many_subscribers":
+            count = sizes["count"]
+
+            async def subscribers_run(side: str) -> Any:
+                token = fixtures.new_token()
+                n = sizes["dockerpy"] if side == "docker-py" else sizes["subscribers"]
+                params = {
+                    "label": f"{fixtures.EVENTS_LABEL}={token}",
+                    "expected": 2 * count,
+                    "subscribers": n,
+                    "settle": 1.0,
+                    "timeout": 120.0,
+                }
+
+                async def on_ready() -> dict[str, Any]:
+                    await fixtures.churn(docker, count, token)
+                    return {}
+
+                return params, on_ready, nothing
+
+            return {}, subscribers_run, nothing
+        if name == "sse":
+            log(f"  starting {sizes['containers']} paced line writers...")
+            created.extend(await fixtures.line_writers(docker, sizes["containers"], paced=True))
+            params = {
+                "containers": created,
+                "clients": sizes["clients"],
+                "duration": sizes["duration"],
+                "settle": 2.0,
+            }
+            return params, plain, teardown
         if name == "logs":
             log(f"  making the logs fixture ({sizes['lines']} lines)...")
             ident = await fixtures.logs_container(docker, sizes["lines"])

@@ -8,14 +8,18 @@ in its result (``"api": "low-level"``) so that the report can flag it.
 from __future__ import annotations
 
 import asyncio
+import datetime
+import gc
 import time
+import zlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiodock
 from aiodock.streams import FrameStream
 
-from ..measure import Meter, SampleEvery
+from ..measure import Meter, SampleEvery, current_rss, open_fds, peak_rss, reset_peak_rss
+from .cold import cold_start
 
 Ready = Callable[[], None]
 Workload = Callable[
@@ -186,6 +190,131 @@ async def follow(
     return {"bytes": counter.total, "api": api}
 
 
+async def exec_text(
+    docker: aiodock.Docker, params: dict[str, Any], meter: Meter, ready: Ready
+) -> dict[str, Any]:
+    total = 0
+    crc = 0
+    crc32 = zlib.crc32
+    with meter:
+        async with docker.exec.process(params["container"], params["cmd"]) as proc:
+            async for frame in proc.output.chunks():
+                data = frame.data
+                total += len(data)
+                crc = crc32(data, crc)
+    return {"bytes": total, "api": "public"}
+
+
+async def logs_kept(
+    docker: aiodock.Docker, params: dict[str, Any], meter: Meter, ready: Ready
+) -> dict[str, Any]:
+    container = await docker.containers.get(params["container"])
+    gc.collect()
+    baseline = current_rss()
+    reset_peak_rss()
+    with meter:
+        data = await container.logs()
+    peak = peak_rss()
+    return {"bytes": len(data), "baseline_rss": baseline, "peak_rss_read": peak, "api": "public"}
+
+
+async def _settle_and_measure(
+    count: Callable[[], int],
+    params: dict[str, Any],
+    meter: Meter,
+    streams: int,
+    base_rss: int,
+) -> dict[str, Any]:
+    """Shared by the thousand-streams workloads: RSS per stream once they are open and
+    idle, then client CPU over ``duration`` seconds of delivered items."""
+    await asyncio.sleep(params["settle"])
+    gc.collect()
+    rss = current_rss()
+    before = count()
+    with meter:
+        await asyncio.sleep(params["duration"])
+    return {
+        "items": count() - before,
+        "streams": streams,
+        "rss_per_stream": (rss - base_rss) / streams,
+    }
+
+
+async def _fds_after(tasks: list[asyncio.Task[Any]], base_fds: int) -> int:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    gc.collect()
+    await asyncio.sleep(0.5)
+    return open_fds() - base_fds
+
+
+async def many_follows(
+    docker: aiodock.Docker, params: dict[str, Any], meter: Meter, ready: Ready
+) -> dict[str, Any]:
+    ids = params["containers"]
+    streams = params["streams"]
+    containers = [await docker.containers.get(ident) for ident in ids]
+    gc.collect()
+    base_fds, base_rss = open_fds(), current_rss()
+    delivered = 0
+
+    async def follow(container: Any) -> None:
+        nonlocal delivered
+        async with container.logs(follow=True, tail=0) as stream:
+            async for _stream, _line in stream.lines():
+                delivered += 1
+
+    tasks = [asyncio.ensure_future(follow(containers[i % len(ids)])) for i in range(streams)]
+    result = await _settle_and_measure(lambda: delivered, params, meter, streams, base_rss)
+    result["fds_left"] = await _fds_after(tasks, base_fds)
+    return {**result, "api": "public"}
+
+
+async def many_subscribers(
+    docker: aiodock.Docker, params: dict[str, Any], meter: Meter, ready: Ready
+) -> dict[str, Any]:
+    expected = params["expected"]
+    subscribers = params["subscribers"]
+    gc.collect()
+    base_fds, base_rss = open_fds(), current_rss()
+    counts = [0] * subscribers
+    done = asyncio.Event()
+    finished = 0
+
+    async def subscribe(i: int, stream: Any) -> None:
+        nonlocal finished
+        async with stream:
+            async for _event in stream:
+                counts[i] += 1
+                if counts[i] >= expected:
+                    break
+        finished += 1
+        if finished == subscribers:
+            done.set()
+
+    opened = [docker.events(filters={"label": [params["label"]]}) for _ in range(subscribers)]
+    await asyncio.gather(*(stream.open() for stream in opened))
+    tasks = [asyncio.ensure_future(subscribe(i, s)) for i, s in enumerate(opened)]
+    await asyncio.sleep(params["settle"])
+    gc.collect()
+    rss = current_rss()
+    ready()
+    with meter:
+        try:
+            await asyncio.wait_for(done.wait(), params["timeout"])
+        except asyncio.TimeoutError:
+            pass
+    return {
+        "items": sum(counts),
+        "lost": subscribers * expected - sum(counts),
+        "streams": subscribers,
+        "rss_per_stream": (rss - base_rss) / subscribers,
+        "fds_left": await _fds_after(tasks, base_fds),
+        "api": "public",
+    }
+
+
 ASYNC_WORKLOADS: dict[str, Workload] = {
     "exec_output": exec_output,
     "logs": logs,
@@ -194,19 +323,125 @@ ASYNC_WORKLOADS: dict[str, Workload] = {
     "events": events,
     "build": build,
     "follow": follow,
+    "exec_text": exec_text,
+    "logs_alternating": logs_kept,
+    "logs_large": logs_kept,
+    "whole_log_rss": logs_kept,
+    "many_follows": many_follows,
+    "many_subscribers": many_subscribers,
 }
 
 
 def _runner(workload: Workload) -> Callable[[dict[str, Any], Meter, Ready], dict[str, Any]]:
     def run(params: dict[str, Any], meter: Meter, ready: Ready) -> dict[str, Any]:
-        async def main() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+
+        async def main() -> None:
             async with aiodock.Docker() as docker:
                 await docker.ping()
-                return await workload(docker, params, meter, ready)
+                out.update(await workload(docker, params, meter, ready))
 
-        return asyncio.run(main())
+        asyncio.run(main())
+        return out
 
     return run
 
 
 WORKLOADS = {name: _runner(fn) for name, fn in ASYNC_WORKLOADS.items()}
+WORKLOADS["cold_start"] = cold_start("aiodock")
+
+
+def _rfc3339(text: str) -> float:
+    """``2026-01-02T03:04:05.123456789Z`` as seconds since the epoch."""
+    whole, _, fraction = text.rstrip("Z").partition(".")
+    stamp = datetime.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S")
+    seconds = stamp.replace(tzinfo=datetime.timezone.utc).timestamp()
+    return seconds + (float(f"0.{fraction}") if fraction else 0.0)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def sse(params: dict[str, Any], meter: Meter, ready: Ready) -> dict[str, Any]:
+    """The FastAPI example app served in this process; the clients in another."""
+    import importlib.util
+    import json
+    import os
+    import sys
+    import tempfile
+
+    import uvicorn
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location(
+        "bench_sse_app", os.path.join(root, "examples", "fastapi_app", "app.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out: dict[str, Any] = {}
+
+    async def main() -> None:
+        uds = os.path.join(tempfile.mkdtemp(prefix="aiodock-bench-sse-"), "app.sock")
+        config = uvicorn.Config(
+            module.create_app(), uds=uds, log_level="warning", access_log=False, lifespan="on"
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.ensure_future(server.serve())
+        while not server.started:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        ids = params["containers"]
+        seconds = params["settle"] + params["duration"] + 1.0
+        clients = {"uds": uds, "containers": ids, "clients": params["clients"], "seconds": seconds}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.sse_clients",
+            json.dumps(clients),
+            cwd=root,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert proc.stdout is not None
+        line = await proc.stdout.readline()
+        if line.strip() != b"CONNECTED":
+            raise RuntimeError(f"the SSE clients did not connect: {line[:200]!r}")
+        await asyncio.sleep(params["settle"])
+        start = time.time()
+        with meter:
+            await asyncio.sleep(params["duration"])
+        end = time.time()
+        seen = json.loads(await proc.stdout.read())
+        await proc.wait()
+        server.should_exit = True
+        await serving
+        # When each line was written: the daemon's timestamp of it, from the log.
+        written: list[dict[int, float]] = []
+        async with aiodock.Docker() as docker:
+            for ident in ids:
+                stamps: dict[int, float] = {}
+                container = await docker.containers.get(ident)
+                async for _stream, text in container.logs(timestamps=True).lines():
+                    stamp, _, rest = text.partition(" ")
+                    parts = rest.split()
+                    if len(parts) > 1 and parts[0] == "tick":
+                        stamps[int(parts[1])] = _rfc3339(stamp)
+                written.append(stamps)
+        latencies = [
+            at - written[index][tick]
+            for index, tick, at in seen
+            if start <= at <= end and tick in written[index]
+        ]
+        out.update(
+            items=len(latencies),
+            latency_p50=_percentile(latencies, 0.50) if latencies else None,
+            latency_p99=_percentile(latencies, 0.99) if latencies else None,
+            api="public",
+        )
+
+    asyncio.run(main())
+    return out
+
+
+WORKLOADS["sse"] = sse

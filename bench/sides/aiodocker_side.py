@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import tarfile
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import aiodocker
+import aiohttp
 
-from ..measure import Meter, SampleEvery
+from ..measure import Meter, SampleEvery, current_rss, open_fds, peak_rss, reset_peak_rss
+from .cold import cold_start
 
 Workload = Callable[
     [aiodocker.Docker, dict[str, Any], Meter, Callable[[], None]],
@@ -147,6 +151,116 @@ async def follow(
     return {"bytes": counter.total}
 
 
+async def exec_text(
+    docker: aiodocker.Docker, params: dict[str, Any], meter: Meter, ready: Callable[[], None]
+) -> dict[str, Any]:
+    container = docker.containers.container(params["container"])
+    total = 0
+    crc = 0
+    crc32 = zlib.crc32
+    with meter:
+        execution = await container.exec(params["cmd"], stdout=True, stderr=True)
+        async with execution.start(detach=False) as stream:
+            while (message := await stream.read_out()) is not None:
+                data = message.data
+                total += len(data)
+                crc = crc32(data, crc)
+    return {"bytes": total}
+
+
+async def logs_kept(
+    docker: aiodocker.Docker, params: dict[str, Any], meter: Meter, ready: Callable[[], None]
+) -> dict[str, Any]:
+    container = docker.containers.container(params["container"])
+    gc.collect()
+    baseline = current_rss()
+    reset_peak_rss()
+    with meter:
+        lines = await container.log(stdout=True, stderr=True)
+    peak = peak_rss()
+    # aiodocker decodes to str: the bytes are the encoded length (the output is ASCII)
+    return {"bytes": sum(map(len, lines)), "baseline_rss": baseline, "peak_rss_read": peak}
+
+
+async def _fds_after(tasks: list[asyncio.Task[Any]], base_fds: int) -> int:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    gc.collect()
+    await asyncio.sleep(0.5)
+    return open_fds() - base_fds
+
+
+async def many_follows(
+    docker: aiodocker.Docker, params: dict[str, Any], meter: Meter, ready: Callable[[], None]
+) -> dict[str, Any]:
+    ids = params["containers"]
+    streams = params["streams"]
+    gc.collect()
+    base_fds, base_rss = open_fds(), current_rss()
+    delivered = 0
+
+    async def follow(ident: str) -> None:
+        nonlocal delivered
+        container = docker.containers.container(ident)
+        async for _line in container.log(stdout=True, stderr=True, follow=True, tail=0):
+            delivered += 1
+
+    tasks = [asyncio.ensure_future(follow(ids[i % len(ids)])) for i in range(streams)]
+    await asyncio.sleep(params["settle"])
+    gc.collect()
+    rss = current_rss()
+    before = delivered
+    with meter:
+        await asyncio.sleep(params["duration"])
+    items = delivered - before
+    return {
+        "items": items,
+        "streams": streams,
+        "rss_per_stream": (rss - base_rss) / streams,
+        "fds_left": await _fds_after(tasks, base_fds),
+    }
+
+
+async def many_subscribers(
+    docker: aiodocker.Docker, params: dict[str, Any], meter: Meter, ready: Callable[[], None]
+) -> dict[str, Any]:
+    """aiodocker fans one events connection out to its subscribers (``subscribe()``)."""
+    expected = params["expected"]
+    subscribers = params["subscribers"]
+    gc.collect()
+    base_fds, base_rss = open_fds(), current_rss()
+    counts = [0] * subscribers
+    channels = [
+        docker.events.subscribe(filters=json.dumps({"label": [params["label"]]}))
+        for _ in range(subscribers)
+    ]
+    while docker.events.json_stream is None:  # noqa: ASYNC110
+        await asyncio.sleep(0.005)
+
+    async def consume(i: int) -> None:
+        while counts[i] < expected:
+            if await channels[i].get() is None:
+                break
+            counts[i] += 1
+
+    tasks = [asyncio.ensure_future(consume(i)) for i in range(subscribers)]
+    await asyncio.sleep(params["settle"])
+    gc.collect()
+    rss = current_rss()
+    ready()
+    with meter:
+        await asyncio.wait(tasks, timeout=params["timeout"])
+    await docker.events.stop()
+    return {
+        "items": sum(counts),
+        "lost": subscribers * expected - sum(counts),
+        "streams": subscribers,
+        "rss_per_stream": (rss - base_rss) / subscribers,
+        "fds_left": await _fds_after(tasks, base_fds),
+    }
+
+
 ASYNC_WORKLOADS: dict[str, Workload] = {
     "exec_output": exec_output,
     "logs": logs,
@@ -155,6 +269,12 @@ ASYNC_WORKLOADS: dict[str, Workload] = {
     "events": events,
     "build": build,
     "follow": follow,
+    "exec_text": exec_text,
+    "logs_alternating": logs_kept,
+    "logs_large": logs_kept,
+    "whole_log_rss": logs_kept,
+    "many_follows": many_follows,
+    "many_subscribers": many_subscribers,
 }
 
 
@@ -162,14 +282,20 @@ def _runner(
     workload: Workload,
 ) -> Callable[[dict[str, Any], Meter, Callable[[], None]], dict[str, Any]]:
     def run(params: dict[str, Any], meter: Meter, ready: Callable[[], None]) -> dict[str, Any]:
-        async def main() -> dict[str, Any]:
-            async with aiodocker.Docker(url="unix:///var/run/docker.sock") as docker:
-                await docker.version()
-                return await workload(docker, params, meter, ready)
+        out: dict[str, Any] = {}
 
-        return asyncio.run(main())
+        async def main() -> None:
+            # no limit on the pool: the thousand-streams workloads hold 1,000 connections
+            connector = aiohttp.UnixConnector("/var/run/docker.sock", limit=0)
+            async with aiodocker.Docker(url="unix://localhost", connector=connector) as docker:
+                await docker.version()
+                out.update(await workload(docker, params, meter, ready))
+
+        asyncio.run(main())
+        return out
 
     return run
 
 
 WORKLOADS = {name: _runner(fn) for name, fn in ASYNC_WORKLOADS.items()}
+WORKLOADS["cold_start"] = cold_start("aiodocker")

@@ -15,7 +15,7 @@ import pytest
 
 from aiodock import Docker, DockerConnectionError, DockerError, Event, InvalidArgument
 from aiodock.events import EventStream
-from aiodock.transport.core import PooledResponse
+from aiodock.transport.connection import ConnectionBody
 
 from ..conftest import open_fds
 
@@ -144,10 +144,8 @@ async def test_reconnect_after_dropped_connection_delivers_each_event_once(
         before = [await make_container(**{"adk.mark": mark}) for _ in range(3)]
         await _until(lambda: len(seen) == 3)
         resp = stream._resp
-        assert isinstance(resp, PooledResponse)
-        pooled = resp._resp  # the aiohttp answer under it
-        assert pooled.connection is not None
-        transport = pooled.connection.transport
+        assert isinstance(resp, ConnectionBody)  # events come on a connection of our own
+        transport = resp._conn._protocol.transport
         assert transport is not None
         transport.abort()  # the connection drops under the watcher
         # Created while the watcher notices the drop and reconnects: replayed from `since`.
