@@ -79,7 +79,7 @@ LACKING: dict[str, dict[str, tuple[tuple[int, ...] | None, str]]] = {
         ),
         "auto-remove": ((5,), "never removes an auto_remove container (its cleanup lacks --rm)"),
         "ipam-readback": (None, "keeps only a pool's subnet and gateway"),
-        "endpoint-links": ((5,), "keeps no legacy links on the endpoint"),
+        "endpoint-links": (None, "keeps no legacy links on the endpoint"),
         "repo-digest-readback": ((5,), "records a digest in RepoDigests that the registry lacks"),
         "create-readback": (
             None,
