@@ -249,10 +249,12 @@ class FrameStream(ResponseStream[Frame]):
     async def read(self) -> bytes:
         """Every byte of every stream, in order, until the stream ends. A
         :class:`DaemonStreamError` carries the bytes read before it as ``output``."""
-        # Frames of both streams joined (their order is all that matters here), written
-        # into one growing buffer whose bytes become the result without a copy: the peak
-        # is about the output's size, not twice it as pieces and their join would be.
-        self._feed = self._joining
+        # Frames of both streams joined (their order is all that matters here) unless a
+        # subclass looks at each frame's stream (filters or collects one), written into one
+        # growing buffer whose bytes become the result without a copy: the peak is about
+        # the output's size, not twice it as pieces and their join would be.
+        joinable = type(self)._convert is FrameStream._convert
+        self._feed = self._joining if joinable else self._merging
         buffer = io.BytesIO()
         write = buffer.write
         try:

@@ -136,6 +136,7 @@ async def test_detach_returns_the_running_container(
     )
     assert auto.attrs["HostConfig"]["AutoRemove"] is True
     if engine.lacks("auto-remove") is not None:
+        await auto.wait(timeout=20)  # (removing it as it stops: "container state improper")
         await auto.remove(force=True)
     with contextlib.suppress(NotFound):  # gone already, before the wait began
         await auto.wait(condition="removed", timeout=20)
