@@ -35,7 +35,7 @@ from .errors import (
     ImageNotFound,
     InvalidArgument,
 )
-from .reference import familiar_name, parse_reference, split_tag
+from .reference import familiar_name, full_image_id, parse_reference, split_tag
 from .registry_data import RegistryData
 from .resource import Manager, Resource, path_id
 from .shapes import ImageConfig
@@ -92,7 +92,6 @@ _BUILD_PRUNE_FILTERS: Final = (
     "private",
 )
 _SEARCH_FILTERS: Final = ("is-automated", "is-official", "stars")
-_BARE_ID = re.compile(r"^[0-9a-f]{64}$")
 _LOADED = re.compile(r"^Loaded image(?: ID)?: (\S+)\s*$")
 _NO_AUTH: Final = "e30="  # base64url of {}: push refuses a request without the header
 
@@ -180,9 +179,8 @@ def _deletions(answer: Any) -> builtins.list[dict[str, Any]]:
         entry = dict(entry)
         if isinstance(entry.get("Untagged"), str):
             entry["Untagged"] = familiar_name(entry["Untagged"])
-        deleted = entry.get("Deleted")
-        if isinstance(deleted, str) and _BARE_ID.match(deleted):
-            entry["Deleted"] = f"sha256:{deleted}"
+        if isinstance(entry.get("Deleted"), str):
+            entry["Deleted"] = full_image_id(entry["Deleted"])
         entries.append(entry)
     return entries
 

@@ -20,6 +20,7 @@ __all__ = [
     "INDEX_NAME",
     "Reference",
     "familiar_name",
+    "full_image_id",
     "parse_reference",
     "registry_key",
     "split_tag",
@@ -169,6 +170,12 @@ def familiar_name(ref: str) -> str:
         return str(parse_reference(ref))
     except InvalidArgument:
         return ref
+
+
+def full_image_id(text: str) -> str:
+    """``text`` with its ``sha256:`` when it is a bare 64-digit id, as Podman writes some
+    (deleted images, a quiet build's output); anything else as it is."""
+    return f"sha256:{text}" if _HEX64_RE.fullmatch(text) else text
 
 
 def split_tag(ref: str) -> tuple[str, str | None]:

@@ -18,7 +18,7 @@ from ..auth import AuthConfig, normalize_registry, registry_config_header, resol
 from ..cli_config import proxy_environment
 from ..container_config import _boolean, _extra_hosts
 from ..errors import BuildError, InvalidArgument, StreamDecodeError
-from ..reference import parse_reference
+from ..reference import full_image_id, parse_reference
 from ..streams import ProgressStream
 from ..utils import parse_bytes, string_map
 from ..versions import request_target
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 __all__ = ["BuildStream", "PreparedBuild"]
 
 _CONTAINER_LIMITS: Final = ("memory", "memswap", "cpushares", "cpusetcpus", "cpuperiod", "cpuquota")
-_BARE_ID: Final = re.compile(r"^[0-9a-f]{64}$")
 _BUILT = re.compile(r"^Successfully built ([0-9a-f]+)\s*$")
 
 
@@ -117,11 +116,9 @@ def _built_id(log: Iterable[dict[str, Any]]) -> str | None:
             match = _BUILT.match(stream.strip())
             if match:
                 return match.group(1)
-            text = stream.strip()
+            text = full_image_id(stream.strip())  # Podman 4's quiet build: a bare id
             if text.startswith("sha256:") and " " not in text:
                 return text
-            if _BARE_ID.match(text):  # Podman 4's quiet build: the id without "sha256:"
-                return f"sha256:{text}"
     return None
 
 
