@@ -254,7 +254,14 @@ async def test_versioned_update_conflict(
         networks=HOST_NET,
     )
     cleanup.append(service)
-    stale = await docker.services.get(service.id)
+    # The orchestrator may record a new version of a service just created, a moment later:
+    # read until the version stays, then keep that read as the one to go stale.
+    for _ in range(50):
+        stale = await docker.services.get(service.id)
+        await asyncio.sleep(0.1)
+        if (await docker.services.get(service.id)).version == stale.version:
+            break
+    await service.reload()
     await service.update(labels={**labels, "step": "1"})
     assert service.labels["step"] == "1"
     with pytest.raises(OutOfSequence, match="changed since it was read") as caught:
