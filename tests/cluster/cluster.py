@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aiodock import Docker, DockerError, OutOfSequence
+from aiodock import Docker, DockerError, OutOfSequence, ServerError
 from aiodock.nodes import Node
 
 from ..integration.private_daemon import PrivateDaemon, PrivateNetwork
@@ -30,6 +30,8 @@ DAEMON_CONFIG = {"debug": True}  # every API call logged: see api_calls()
 # Inside their own namespaces the daemons may set up iptables (the overlay's embedded DNS
 # needs it in the tasks' namespaces); there is no default bridge.
 NETWORK_ARGS = ("--bridge=none", "--userland-proxy=false")
+# What a manager answers (500) when the Raft leader changed under a request.
+LEADER_CHANGE = re.compile(r"lost leader status|no elected cluster leader|leadership changed")
 
 
 async def poll(
@@ -61,14 +63,21 @@ async def change_node(
 ) -> Node:
     """Read the node and apply ``change`` (``Node.promote``, ...), again while the swarm
     moves the node's version on under it (status reports do): the documented way of
-    meeting :class:`OutOfSequence`."""
+    meeting :class:`OutOfSequence`. Again too when the Raft leader stepped down while the
+    change was in flight (demoting the leader itself hands leadership on, and the manager
+    answers 500 "lost leader status"): the change is read and applied anew once a leader
+    answers."""
     for _ in range(20):
-        node = await manager.nodes.get(node_id)
         try:
+            node = await manager.nodes.get(node_id)
             await change(node)
             return node
         except OutOfSequence:
             await asyncio.sleep(0.2)
+        except ServerError as exc:
+            if not LEADER_CHANGE.search(str(exc)):
+                raise
+            await asyncio.sleep(1.0)
     raise AssertionError(f"node {node_id} kept changing under {change}")
 
 
