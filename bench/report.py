@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import aiodock
 
-from .workloads import CEILING, MISS_NOTES, TARGETS, Medians, MiB
+from .workloads import ASYNCIO_FLOOR, CEILING, MISS_NOTES, TARGETS, Medians, MiB
 
 if TYPE_CHECKING:
     from .runner import Run
 
 SIDE_NAMES = {
     CEILING: "raw socket (ceiling)",
+    ASYNCIO_FLOOR: "minimal asyncio reader (floor)",
     "aiodock": "aiodock",
     "aiodocker": "aiodocker",
     "docker-py": "docker-py",

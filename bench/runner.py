@@ -15,6 +15,7 @@ from typing import Any
 import aiodock
 
 from . import baseline, fixtures
+from .sides import cold
 from .report import Environment, write_report
 from .workloads import LINE, WORKLOADS, Workload
 
@@ -53,7 +54,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--clients",
         default="",
-        help="comma-separated subset of raw, aiodock, aiodocker, docker-py (default: all)",
+        help=(
+            "comma-separated subset of raw, asyncio-floor, aiodock, aiodocker, docker-py "
+            "(default: all)"
+        ),
     )
     parser.add_argument(
         "--output", type=Path, default=RESULTS, help=f"report to write (default {RESULTS})"
@@ -286,6 +290,7 @@ class Bench:
         if name in ("logs_large", "whole_log_rss"):
             return {"container": await self._large_logs(sizes["size"])}, plain, nothing
         if name == "cold_start":
+            cold.compile_clients()
             return {}, plain, nothing
         if name == "many_follows":
             log(f"  starting {sizes['containers']} line writers...")

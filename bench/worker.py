@@ -18,6 +18,7 @@ from .measure import Meter
 
 SIDES = {
     "raw": "bench.sides.raw",
+    "asyncio-floor": "bench.sides.asyncio_floor",
     "aiodock": "bench.sides.aiodock_side",
     "aiodocker": "bench.sides.aiodocker_side",
     "docker-py": "bench.sides.dockerpy",

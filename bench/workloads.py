@@ -10,6 +10,8 @@ MiB = 1024 * 1024
 LINE = "0" * 37  # + "\n": 38 bytes a line, so 1.7 M lines make 64.6 MB
 
 CEILING = "raw"
+ASYNCIO_FLOOR = "asyncio-floor"
+"""A side that is no client: the least any asyncio client does (events only)."""
 CLIENTS = ("aiodock", "aiodocker", "docker-py")
 
 
@@ -91,9 +93,12 @@ WORKLOADS: dict[str, Workload] = {
                 "a watcher filtered on a label counts the create and destroy events of COUNT "
                 "containers the runner creates and removes (4 at a time); client CPU to "
                 "take them in, and lag: how long after the last removal returned the "
-                "watcher saw the last event"
+                "watcher saw the last event. The ceiling is a blocking reader that decodes "
+                "each event: the cost of one wake-up per event without an event loop; the "
+                "asyncio floor is a bare protocol decoding each event and an async "
+                "generator handing them on: what the event loop costs per wake-up"
             ),
-            sides=CLIENTS,
+            sides=(CEILING, ASYNCIO_FLOOR, *CLIENTS),
             headline="cpu",
             full={"count": 1000},
             quick={"count": 100},
@@ -347,6 +352,25 @@ TARGETS = [
         _limit(_ratio("aiodock", "cpu_per_1k", "docker-py"), 0.50),
     ),
     Target("events", "events: aiodock events lost = 0", _value("aiodock", "lost", 0.0), unit=""),
+    Target(
+        "events",
+        "events: ceiling (blocking reader) CPU per event / docker-py's: the floor under the "
+        "target",
+        _limit(_ratio(CEILING, "cpu_per_1k", "docker-py"), 0.50),
+        info=True,
+    ),
+    Target(
+        "events",
+        "events: aiodock CPU per event / the ceiling's",
+        _limit(_ratio("aiodock", "cpu_per_1k", CEILING), 1.00),
+        info=True,
+    ),
+    Target(
+        "events",
+        "events: aiodock CPU per event / the asyncio floor's",
+        _limit(_ratio("aiodock", "cpu_per_1k", ASYNCIO_FLOOR), 1.00),
+        info=True,
+    ),
     Target(
         "exec_text",
         "exec text, interleaved: aiodock wall / raw-socket wall <= 1.05",

@@ -168,6 +168,11 @@ class Transport:
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.connect_timeout),
                 auto_decompress=False,
                 read_bufsize=STREAM_READ_BUFSIZE,
+                # The daemon sets no cookies, and its answers are not compressed for us to
+                # undo (auto_decompress is off): no jar to consult and no Accept headers
+                # on every request.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=("Accept", "Accept-Encoding"),
             )
         return session
 
@@ -329,16 +334,20 @@ class Transport:
         what = f"{method} {path}"
         try:
             target = await self.request_target(path, versioned=versioned)
-            async with timeout_after(timeout if stream else None):
-                resp = await self._pool().request(
-                    method,
-                    self.address.base_url.with_path(target, encoded=True),
-                    params=query(params) if params else None,
-                    json=json,
-                    data=data,
-                    headers=headers,
-                    timeout=self._client_timeout(None if stream else timeout),
-                )
+            pending = self._pool().request(
+                method,
+                self.address.base_url.with_path(target, encoded=True),
+                params=query(params) if params else None,
+                json=json,
+                data=data,
+                headers=headers,
+                timeout=self._client_timeout(None if stream else timeout),
+            )
+            if stream and timeout is not None:
+                async with timeout_after(timeout):
+                    resp = await pending
+            else:
+                resp = await pending
         except BaseException as exc:
             raise self.map_error(exc, what) from exc
         answer = PooledResponse(resp)

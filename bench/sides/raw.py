@@ -10,6 +10,9 @@
 - Requests (inspects): a minimal keep-alive HTTP/1.1 client on asyncio: one connection
   per task in flight, a request written as one preformatted string, the head parsed just
   enough for ``Content-Length`` or chunking, the body decoded with ``json.loads``.
+- Events: a blocking ``recv_into`` loop on the events stream, each event's line decoded
+  with ``json.loads`` (chunk-size lines skipped): the cost of being woken once per event
+  with no event loop at all, the floor under every client.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import urllib.parse
 import time
 import zlib
 from collections.abc import Callable
@@ -219,7 +223,37 @@ def inspects(params: dict[str, Any], meter: Meter, ready: Callable[[], None]) ->
     return {"items": asyncio.run(main())}
 
 
+def events(params: dict[str, Any], meter: Meter, ready: Callable[[], None]) -> dict[str, Any]:
+    """Count the watched events, decoding each; every event is one JSON line (the daemon
+    escapes newlines inside strings), so a line that starts with ``{`` is an event."""
+    query = urllib.parse.urlencode(
+        {"filters": json.dumps({"label": [params["label"]]}), "since": str(params["since"])}
+    )
+    sock = _send("GET", f"/events?{query}")
+    view = memoryview(bytearray(READ_SIZE))
+    recv_into = sock.recv_into
+    loads = json.loads
+    expected = params["expected"]
+    count = 0
+    rest = b""
+    ready()
+    with sock, meter:
+        while count < expected:
+            n = recv_into(view)
+            if not n:
+                break
+            lines = (rest + view[:n]).split(b"\n") if rest else bytes(view[:n]).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                if line.startswith(b"{"):
+                    loads(line)
+                    count += 1
+        last = time.time()
+    return {"items": count, "last_event_at": last}
+
+
 WORKLOADS = {
+    "events": events,
     "exec_output": exec_output,
     "exec_text": exec_text,
     "logs": logs,
