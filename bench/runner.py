@@ -15,8 +15,8 @@ from typing import Any
 import aiodock
 
 from . import baseline, fixtures
-from .sides import cold
 from .report import Environment, write_report
+from .sides import cold
 from .workloads import LINE, WORKLOADS, Workload
 
 HERE = Path(__file__).resolve().parent

@@ -1,10 +1,15 @@
-"""The floor under any asyncio client: the least an event loop has to do per event.
+"""The floor under any asyncio client: the least an event loop has to do per read.
 
-One :class:`asyncio.Protocol` on the events stream (the request written by hand), each
-line that is an event decoded with ``json.loads`` in ``data_received``, and the events
-handed to the consumer through an async generator woken by a future, the shape every
-asyncio client has. Beside the blocking ceiling (``raw``), it shows what the event loop
-itself costs per wake-up.
+- Events: one :class:`asyncio.Protocol` on the events stream (the request written by
+  hand), each line that is an event decoded with ``json.loads`` in ``data_received``, and
+  the events handed to the consumer through an async generator woken by a future, the
+  shape every asyncio client has.
+- Exec output of text: a :class:`asyncio.BufferedProtocol` reading into one reused
+  buffer, paced as the raw ceiling and aiodock are (``pause_reading`` and a timer while
+  small reads come back to back), hashing each read in ``buffer_updated``: no parsing, no
+  hand-over to a task.
+
+Beside the blocking ceiling (``raw``), it shows what the event loop itself costs.
 """
 
 from __future__ import annotations
@@ -13,11 +18,21 @@ import asyncio
 import json
 import time
 import urllib.parse
+import zlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from ..measure import Meter
-from .raw import API, SOCKET
+from .raw import (
+    API,
+    BACK_TO_BACK,
+    COALESCE_AFTER,
+    COALESCE_BELOW,
+    COALESCE_PAUSE,
+    READ_SIZE,
+    SOCKET,
+    _exec_start,
+)
 
 
 class _Lines(asyncio.Protocol):
@@ -73,4 +88,62 @@ def events(params: dict[str, Any], meter: Meter, ready: Callable[[], None]) -> d
     return asyncio.run(main())
 
 
-WORKLOADS = {"events": events}
+class _Hashing(asyncio.BufferedProtocol):
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.view = memoryview(bytearray(READ_SIZE))
+        self.transport: asyncio.Transport | None = None
+        self.crc = 0
+        self.total = 0
+        self.last = -1.0
+        self.streak = 0
+        self.done: asyncio.Future[None] = loop.create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.total += nbytes
+        self.crc = zlib.crc32(self.view[:nbytes], self.crc)
+        now = self.loop.time()
+        self.streak = self.streak + 1 if now - self.last < BACK_TO_BACK else 0
+        self.last = now
+        if self.streak >= COALESCE_AFTER and nbytes < COALESCE_BELOW:
+            assert self.transport is not None
+            self.transport.pause_reading()
+            self.loop.call_later(COALESCE_PAUSE, self._resume)
+
+    def _resume(self) -> None:
+        self.last = self.loop.time()
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    def eof_received(self) -> bool:
+        if not self.done.done():
+            self.done.set_result(None)
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+def exec_text(params: dict[str, Any], meter: Meter, ready: Callable[[], None]) -> dict[str, Any]:
+    async def main() -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        with meter:
+            sock = _exec_start(params)
+            sock.setblocking(False)
+            transport, protocol = await loop.connect_accepted_socket(lambda: _Hashing(loop), sock)
+            await protocol.done
+            transport.close()
+        return {"bytes": protocol.total, "bytes_are_raw": True}
+
+    return asyncio.run(main())
+
+
+WORKLOADS = {"events": events, "exec_text": exec_text}

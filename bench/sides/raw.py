@@ -20,8 +20,8 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import urllib.parse
 import time
+import urllib.parse
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -97,10 +97,15 @@ def _json_body(sock: socket.socket) -> Any:
     return json.loads(body)
 
 
-def _exec(params: dict[str, Any], consume: str) -> tuple[int, int]:
+def _exec_start(params: dict[str, Any]) -> socket.socket:
+    """Create the exec and start it: the socket its output comes on."""
     create = json.dumps({"AttachStdout": True, "AttachStderr": True, "Cmd": params["cmd"]}).encode()
     exec_id = _json_body(_send("POST", f"/containers/{params['container']}/exec", create))["Id"]
-    return _drain(_send("POST", f"/exec/{exec_id}/start", b'{"Detach":false,"Tty":false}'), consume)
+    return _send("POST", f"/exec/{exec_id}/start", b'{"Detach":false,"Tty":false}')
+
+
+def _exec(params: dict[str, Any], consume: str) -> tuple[int, int]:
+    return _drain(_exec_start(params), consume)
 
 
 def exec_output(params: dict[str, Any], meter: Meter, ready: Callable[[], None]) -> dict[str, Any]:
