@@ -4,33 +4,33 @@ and the system calls (version, info, df, login, prune, events)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from .containers import ContainerManager
 from .engine import GATED_PREFIXES, EngineInfo, lacks, read_engine, unsupported
 from .errors import InvalidArgument
-from .transport import MAX_API_VERSION, Transport, parse_address
-from .utils import AsyncClosing, TimeSpec, encode_filters, to_timestamp
-
-if TYPE_CHECKING:
-    from .api import APIClient
-    from .events import EventStream
-    from .transport import Address, TLSConfig
-    from .utils import Filters
-
-from .configs import ConfigManager
-from .containers import ContainerManager
 from .exec import ExecManager
 from .images import ImageManager
 from .networks import NetworkManager
-from .nodes import NodeManager
-from .plugins import PluginManager
-from .secrets import SecretManager
-from .services import ServiceManager
-from .swarm import Swarm
-from .tasks import TaskManager
+from .transport import MAX_API_VERSION, Transport, parse_address
+from .utils import AsyncClosing, TimeSpec, encode_filters, to_timestamp
 from .volumes import VolumeManager
+
+if TYPE_CHECKING:
+    from .api import APIClient
+    from .configs import ConfigManager
+    from .events import EventStream
+    from .nodes import NodeManager
+    from .plugins import PluginManager
+    from .secrets import SecretManager
+    from .services import ServiceManager
+    from .swarm import Swarm
+    from .tasks import TaskManager
+    from .transport import Address, TLSConfig
+    from .utils import Filters
 
 __all__ = ["MAX_API_VERSION", "Docker"]
 
@@ -91,17 +91,61 @@ class Docker(AsyncClosing):
         self.networks = NetworkManager(self)
         self.volumes = VolumeManager(self)
         self.exec = ExecManager(self)
-        self.swarm = Swarm(self)
-        self.services = ServiceManager(self)
-        self.tasks = TaskManager(self)
-        self.nodes = NodeManager(self)
-        self.secrets = SecretManager(self)
-        self.configs = ConfigManager(self)
-        self.plugins = PluginManager(self)
         self._api: APIClient | None = None
 
     def __repr__(self) -> str:
         return f"<Docker {self.address.display} api={self.transport.api_version or '?'}>"
+
+    # The swarm and plugin managers, made (and their modules imported) on first use.
+
+    @functools.cached_property
+    def swarm(self) -> Swarm:
+        """The swarm this daemon is part of: init, join, inspect, update, leave."""
+        from .swarm import Swarm
+
+        return Swarm(self)
+
+    @functools.cached_property
+    def services(self) -> ServiceManager:
+        """Swarm services."""
+        from .services import ServiceManager
+
+        return ServiceManager(self)
+
+    @functools.cached_property
+    def tasks(self) -> TaskManager:
+        """Swarm tasks."""
+        from .tasks import TaskManager
+
+        return TaskManager(self)
+
+    @functools.cached_property
+    def nodes(self) -> NodeManager:
+        """Swarm nodes."""
+        from .nodes import NodeManager
+
+        return NodeManager(self)
+
+    @functools.cached_property
+    def secrets(self) -> SecretManager:
+        """Swarm secrets."""
+        from .secrets import SecretManager
+
+        return SecretManager(self)
+
+    @functools.cached_property
+    def configs(self) -> ConfigManager:
+        """Swarm configs."""
+        from .configs import ConfigManager
+
+        return ConfigManager(self)
+
+    @functools.cached_property
+    def plugins(self) -> PluginManager:
+        """Engine plugins."""
+        from .plugins import PluginManager
+
+        return PluginManager(self)
 
     @property
     def api(self) -> APIClient:

@@ -10,7 +10,6 @@ methods too.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import shlex
@@ -598,6 +597,8 @@ _UPDATE_KEYWORDS = frozenset(
 
 
 def _unknown(name: str, known: Sequence[str] | frozenset[str], what: str) -> InvalidArgument:
+    import difflib
+
     close = difflib.get_close_matches(name, list(known), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return InvalidArgument(f"{what}: unknown keyword {name!r}{hint}")

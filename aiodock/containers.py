@@ -49,14 +49,6 @@ from .errors import (
 from .images import Image, image_reference
 from .reference import familiar_name
 from .resource import Manager, Resource, path_id
-from .shapes import (
-    ContainerConfig,
-    ContainerState,
-    ContainerWaitResponse,
-    HostConfig,
-    MountPoint,
-    NetworkSettings,
-)
 from .stats import StatsSummary, container_stats
 from .streams import FrameStream, JSONStream, Opener
 from .transport import ByteSource
@@ -75,6 +67,14 @@ from .versions import adapt_create, check_body, request_target, require
 if TYPE_CHECKING:
     from .exec import ExecResult
     from .process import ProcessStarter
+    from .shapes import (
+        ContainerConfig,
+        ContainerState,
+        ContainerWaitResponse,
+        HostConfig,
+        MountPoint,
+        NetworkSettings,
+    )
 
 __all__ = [
     "CREATE_KEYWORDS",
@@ -219,25 +219,25 @@ class Container(Resource):
     def state(self) -> ContainerState:
         """``State`` of the inspect data (status, pid, exit code, ``Health``, ...); empty
         for handles from :meth:`ContainerManager.list` until ``reload()``."""
-        return cast(ContainerState, _section(self.attrs, "State"))
+        return cast("ContainerState", _section(self.attrs, "State"))
 
     @property
     def config(self) -> ContainerConfig:
         """``Config`` of the inspect data (image, command, environment, labels, ...);
         empty for list handles until ``reload()``."""
-        return cast(ContainerConfig, _section(self.attrs, "Config"))
+        return cast("ContainerConfig", _section(self.attrs, "Config"))
 
     @property
     def host_config(self) -> HostConfig:
         """``HostConfig`` of the inspect data (binds, port bindings, limits, restart
         policy, ...); list handles carry only ``NetworkMode`` until ``reload()``."""
-        return cast(HostConfig, _section(self.attrs, "HostConfig"))
+        return cast("HostConfig", _section(self.attrs, "HostConfig"))
 
     @property
     def network_settings(self) -> NetworkSettings:
         """``NetworkSettings`` of the inspect data (``Ports``, ``Networks``, ...); list
         handles carry only ``Networks`` until ``reload()``."""
-        return cast(NetworkSettings, _section(self.attrs, "NetworkSettings"))
+        return cast("NetworkSettings", _section(self.attrs, "NetworkSettings"))
 
     @property
     def mounts(self) -> list[MountPoint]:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 from .cli_config import config_detach_keys
 from .errors import InvalidArgument
 from .process import Process, ProcessStarter
 from .resource import Manager, path_id
-from .shapes import ExecInspectResponse
 from .utils import console_size as parse_console_size
 from .versions import require
+
+if TYPE_CHECKING:
+    from .shapes import ExecInspectResponse
 
 __all__ = ["ExecManager", "ExecResult", "format_command", "format_environment"]
 

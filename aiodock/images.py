@@ -17,16 +17,9 @@ import re
 from collections.abc import AsyncIterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast, overload
 
+from ._lazy import lazy_attributes
 from .auth import (
     auth_header_for,
-)
-from .build.context import iter_file
-from .build.request import (
-    BuildStream,
-    PreparedBuild,
-)
-from .build.session import (
-    SecretSource,
 )
 from .byte_stream import ByteStream
 from .errors import (
@@ -38,7 +31,6 @@ from .errors import (
 from .reference import familiar_name, full_image_id, parse_reference, split_tag
 from .registry_data import RegistryData
 from .resource import Manager, Resource, path_id
-from .shapes import ImageConfig
 from .streams import ProgressStream, progress_error
 from .transport import ByteSource
 from .utils import (
@@ -52,9 +44,16 @@ from .utils import (
 from .versions import request_target, require
 
 if TYPE_CHECKING:
+    from .build.request import BuildStream
+    from .build.session import SecretSource
     from .client import Docker
+    from .shapes import ImageConfig
 
 __all__ = ["BuildStream", "ByteStream", "Image", "ImageManager", "RegistryData"]
+
+if not TYPE_CHECKING:
+    # The build modules (BuildKit sessions, tar contexts) are imported on first use.
+    __getattr__, __dir__ = lazy_attributes(globals(), {"BuildStream": ".build.request"})
 
 ImageSource = (
     bytes | bytearray | memoryview | str | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]
@@ -127,7 +126,7 @@ class Image(Resource):
         (``Cmd``, ``Entrypoint``, ``Env``, ``ExposedPorts``, ``Labels``, ...); empty for
         handles from a list until ``reload()``."""
         config = self.attrs.get("Config")
-        return cast(ImageConfig, config if isinstance(config, dict) else {})
+        return cast("ImageConfig", config if isinstance(config, dict) else {})
 
     async def history(self, *, platform: Platform | None = None) -> list[dict[str, Any]]:
         """The image's layers, newest first (``GET /images/{name}/history``); ``platform``
@@ -545,6 +544,8 @@ class ImageManager(Manager):
                 "data: a str is neither the tar's bytes nor a path; give bytes, a binary file, "
                 f"an async iterable of bytes, or pathlib.Path({data[:40]!r}) to read a file"
             )
+        from .build.context import iter_file
+
         body = iter_file(data, name="data")
         if platform is not None:
             platform_json(platform)
@@ -621,6 +622,8 @@ class ImageManager(Manager):
         else:
             assert src is not None
             params["fromSrc"] = "-"
+            from .build.context import iter_file
+
             body = iter_file(src, name="src")
 
         async def opener() -> ByteSource:
@@ -785,6 +788,8 @@ class ImageManager(Manager):
         ``outputs`` raise :class:`~aiodock.errors.NotSupported` on an engine without
         BuildKit (Podman, BuildKit turned off), before anything is sent.
         """
+        from .build.request import PreparedBuild
+
         prepared = PreparedBuild.of(
             path=path,
             fileobj=fileobj,

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from ..errors import InvalidArgument
 from ..utils import parse_bytes, string_map
-from .swarm import Duration, nanoseconds
+from .base import Duration, nanoseconds
 
 __all__ = [
     "DeviceRequest",

@@ -13,12 +13,11 @@ import shlex
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from ..errors import InvalidArgument
-from ..utils import parse_bytes, parse_duration, string_map
-from .base import to_json
+from ..utils import parse_bytes, string_map
+from .base import Duration, nanoseconds, to_json
 
 __all__ = [
     "ConfigReference",
@@ -42,10 +41,6 @@ __all__ = [
     "UpdateConfig",
 ]
 
-Duration = int | timedelta | str
-"""Nanoseconds (an int, as docker-py and the Engine API take them), a timedelta, or a Go
-duration string such as ``"1m30s"``."""
-
 
 class _Spec:
     """Base of the specs here: ``to_api()`` gives the JSON."""
@@ -61,37 +56,6 @@ class _Spec:
             stacklevel=2,
         )
         return self.to_api()
-
-
-_READABLE = 'a datetime.timedelta or a Go duration string like "10s", "1m30s" or "500ms"'
-
-
-def nanoseconds(value: Duration, name: str) -> int:
-    """A duration in nanoseconds: an int is nanoseconds already (as in docker-py and the
-    Engine API), a timedelta or a Go duration string is converted; a float (seconds or
-    nanoseconds?) is refused. ``InvalidArgument`` naming ``name`` when it is not one."""
-    if isinstance(value, float):
-        raise InvalidArgument(
-            f"{name}: {value!r} is a float; give an int of nanoseconds, or {_READABLE}"
-        )
-    if isinstance(value, bool) or not isinstance(value, (int, timedelta, str)):
-        raise InvalidArgument(
-            f"{name}: expected an int of nanoseconds or {_READABLE}, got {value!r}"
-        )
-    if isinstance(value, int):
-        nanos = value
-    elif isinstance(value, timedelta):
-        nanos = (value.days * 86_400 + value.seconds) * 1_000_000_000 + value.microseconds * 1000
-    else:
-        try:
-            nanos = round(parse_duration(value) * 1_000_000_000)
-        except InvalidArgument:
-            raise InvalidArgument(
-                f"{name}: {value!r} is not a duration like 10s, 1m30s or 500ms"
-            ) from None
-    if nanos < 0:
-        raise InvalidArgument(f"{name}: a duration cannot be negative ({value!r})")
-    return nanos
 
 
 def _one_of(value: str | None, name: str, allowed: Iterable[str]) -> None:
