@@ -531,13 +531,12 @@ MISS_NOTES: dict[str, str] = {
         "figure the client controls."
     ),
     "cold_start": (
-        "`python -X importtime`: aiohttp is about half of `import aiodock` (aiodocker pays "
-        "it too); the rest is aiodock importing every manager up front: the swarm family "
-        "(`types.swarm`, `services`, `tasks`, `swarm`: ~60 ms under load), `images` with "
-        "the BuildKit session and `tarfile`, `auth`, `shapes` and `container_config` "
-        "(dataclass and TypedDict creation). Importing the managers on first use "
-        "(`client.py`, and a module `__getattr__` in `aiodock/__init__.py`) would take "
-        "the swarm family off; `images` and `build` are imported by `containers`."
+        "`python -X importtime`: aiohttp is most of `import aiodock` (aiodocker pays it "
+        "too). aiodock imports the swarm family, plugins, the docker-py `APIClient` and "
+        "the build modules on first use (module `__getattr__`, the client's managers as "
+        "cached properties), so a container program does not load them; what is left of "
+        "its own is the transport, the container, image, network, volume and exec "
+        "managers and their shapes."
     ),
 }
 """Where the CPU goes in a workload whose target was missed when these were measured,
