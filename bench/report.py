@@ -281,6 +281,20 @@ def render(env: Environment, runs: list[Run]) -> str:
         "client has to do at least."
     )
     add(
+        "- Events (`events`): a blocking `recv_into` loop on the events stream that decodes "
+        "each event with `json.loads`: one wake-up per event without an event loop, the "
+        "floor under every client."
+    )
+    add(
+        "- The asyncio floor (`events`, `exec_text`): the least any asyncio client does for "
+        "the same work. Events: a bare protocol decoding each event and an async generator "
+        "handing them to the consumer's task. Exec text: a buffered protocol reading into a "
+        "reused buffer with the same pacing, each read copied out and handed to the "
+        "consumer's task through an async generator (no frame parsed). What separates "
+        "aiodock from it is aiodock's own work; what separates it from the ceiling is the "
+        "event loop's."
+    )
+    add(
         "- Client CPU is user + system time of the client's process over the measured "
         "region: on a shared machine it still moves with load (cache and scheduler), less "
         "than wall time does; compare ratios within one run."

@@ -139,7 +139,8 @@ WORKLOADS: dict[str, Workload] = {
                 "on stderr at once, SIZE in all (the pipes' 4-32 KiB writes, the two streams "
                 "interleaved); the consumer hashes every byte it receives (crc32) and keeps "
                 "nothing. The ceiling hashes every byte it receives, frame headers included; "
-                "the asyncio floor does the same from a buffered protocol, paced alike"
+                "the asyncio floor copies each read out of a buffered protocol, paced alike, and "
+                "hands it to the consumer's task, which hashes it"
             ),
             sides=(CEILING, ASYNCIO_FLOOR, *CLIENTS),
             headline="cpu",
@@ -487,21 +488,18 @@ TARGETS = [
 
 MISS_NOTES: dict[str, str] = {
     "exec_text": (
-        "Where the CPU goes (200 MiB, profiled on the 2-core machine; medians of 7 "
-        "interleaved runs): the raw reader 0.22 s (the kernel's copy and crc32); a bare "
-        "asyncio `BufferedProtocol` with the same pacing that hashes in `buffer_updated` "
-        "and decodes nothing, the floor of any asyncio reader, 0.28 s (1.25x); aiodock "
-        "0.43 s (1.9x). Per read (about 66 KiB, 2,000-2,600 reads): the pacing's "
-        "`pause_reading`/`call_later`/`resume_reading` (two `epoll_ctl` and a timer "
-        "wake-up), 2.7 event-loop iterations instead of one or two (the reader task is "
-        "woken through a future), and the frame decoding, which replaying captured reads "
-        "puts at 13-29 us a read for 4.8 frames: one copy of every byte into the frames' "
-        "`bytes` (the output is now decoded straight from the shared read buffer, which "
-        "took one copy off). Handing out `bytes` needs that copy; what is left above the "
-        "asyncio floor is the wake-up of the reading task and the per-frame objects. "
-        "Reaching 1.2x the raw reader would need pacing without re-arming epoll (a "
-        "reader thread for bulk streams, or a loop hook) and frames that are views of "
-        "the read buffer rather than copies."
+        "The target is below the asyncio floor: a bare buffered protocol with the same "
+        "pacing, copying each read out and handing it to the consumer's task, spends about "
+        "1.5x the raw reader's CPU, and a floor that hashes in the protocol callback, "
+        "handing nothing to a task, about 1.3x. Per read (about 70 KiB, 3,000 reads for "
+        "200 MiB) the event loop runs 2.3 iterations (the read, the reader task, the "
+        "pacing timer) and re-arms epoll twice for the pause; the blocking reader only "
+        "sleeps. aiodock spends about 1.3x the floor: cutting frames in C (`frames_from`), "
+        "a frame that straddles two reads copied whole once more, and one `Frame` per run "
+        "of a stream through the stream's layers (`read_items`, `_fill`, `chunks`). "
+        "Reaching 1.2x the raw reader would need reads without the event loop (a reader "
+        "thread for bulk streams) and frames that are views of the read buffer rather "
+        "than bytes the consumer owns."
     ),
     "events": (
         "The target is below the floor: the ceiling (a blocking `recv_into` loop that "
@@ -516,15 +514,18 @@ MISS_NOTES: dict[str, str] = {
         "(added latency for every watcher) or a cheaper wake-up than asyncio's."
     ),
     "inspects": (
-        "Per inspect (cProfile): aiohttp's request and response machinery is most of "
-        "the client's own CPU (`ClientSession._request`, the connector, `data_received`, "
-        "the writer); the kernel's `send` and `json.loads` of the 10 KiB answer are the "
-        "same for every client and the ceiling. aiodock's own layer (`Transport.request`, "
-        "`Container`) is a few percent. The ceiling (a minimal keep-alive client) spends "
-        "about a third of aiodock's CPU: going faster than aiohttp allows needs a "
-        "keep-alive pool of aiodock's own connections (`transport/http11.py` already "
-        "parses heads and bodies) for plain requests. Wall times on the shared machine "
-        "vary 2-3x between repeats: read the CPU column."
+        "aiodock spends about 0.8x aiodocker's CPU per inspect (both on aiohttp), which "
+        "gives 1.19-1.24x its throughput in quiet runs: just short of 1.25x. Per inspect "
+        "(callgrind, user-space instructions, deterministic): 659 k, down from 670 k by "
+        "dropping the cookie jar, the Accept headers and a no-op timeout context; most of "
+        "it is aiohttp's request and response machinery (`ClientSession._request`, the "
+        "connector, `data_received`, the writer; its read-timeout timers alone are 4%), "
+        "then `json.loads` of the 10 KiB answer and the kernel's `send`, the same for "
+        "every client. aiodock's own layer (`Transport.request`, `Container`) is a few "
+        "percent. The ceiling (a minimal keep-alive client) spends about a third of "
+        "aiodock's CPU: the rest of the way needs plain requests over connections of "
+        "aiodock's own (`transport/http11.py` already parses heads and bodies) instead of "
+        "aiohttp's pool, which measured 2.5x aiodocker's throughput."
     ),
     "exec_roundtrips": (
         "Wall time is dominated by the daemon (about 60 ms an exec); client CPU is the "

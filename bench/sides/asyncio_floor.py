@@ -6,8 +6,9 @@
   shape every asyncio client has.
 - Exec output of text: a :class:`asyncio.BufferedProtocol` reading into one reused
   buffer, paced as the raw ceiling and aiodock are (``pause_reading`` and a timer while
-  small reads come back to back), hashing each read in ``buffer_updated``: no parsing, no
-  hand-over to a task.
+  small reads come back to back); each read is copied out (the consumer owns what it is
+  given) and handed to the consumer's task through an async generator woken by a future,
+  and the consumer hashes it. No frame is parsed.
 
 Beside the blocking ceiling (``raw``), it shows what the event loop itself costs.
 """
@@ -19,6 +20,7 @@ import json
 import time
 import urllib.parse
 import zlib
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -88,16 +90,16 @@ def events(params: dict[str, Any], meter: Meter, ready: Callable[[], None]) -> d
     return asyncio.run(main())
 
 
-class _Hashing(asyncio.BufferedProtocol):
+class _Reads(asyncio.BufferedProtocol):
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.view = memoryview(bytearray(READ_SIZE))
         self.transport: asyncio.Transport | None = None
-        self.crc = 0
-        self.total = 0
+        self.reads: deque[bytes] = deque()
+        self.eof = False
+        self.waiter: asyncio.Future[None] | None = None
         self.last = -1.0
         self.streak = 0
-        self.done: asyncio.Future[None] = loop.create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -107,8 +109,8 @@ class _Hashing(asyncio.BufferedProtocol):
         return self.view
 
     def buffer_updated(self, nbytes: int) -> None:
-        self.total += nbytes
-        self.crc = zlib.crc32(self.view[:nbytes], self.crc)
+        self.reads.append(bytes(self.view[:nbytes]))
+        self._wake()
         now = self.loop.time()
         self.streak = self.streak + 1 if now - self.last < BACK_TO_BACK else 0
         self.last = now
@@ -122,26 +124,47 @@ class _Hashing(asyncio.BufferedProtocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()
 
+    def _wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
     def eof_received(self) -> bool:
-        if not self.done.done():
-            self.done.set_result(None)
+        self.eof = True
+        self._wake()
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if not self.done.done():
-            self.done.set_result(None)
+        self.eof = True
+        self._wake()
+
+
+async def _chunks(protocol: _Reads) -> AsyncIterator[bytes]:
+    reads = protocol.reads
+    while True:
+        while not reads:
+            if protocol.eof:
+                return
+            protocol.waiter = protocol.loop.create_future()
+            await protocol.waiter
+        while reads:
+            yield reads.popleft()
 
 
 def exec_text(params: dict[str, Any], meter: Meter, ready: Callable[[], None]) -> dict[str, Any]:
     async def main() -> dict[str, Any]:
         loop = asyncio.get_running_loop()
+        total = 0
+        crc = 0
+        crc32 = zlib.crc32
         with meter:
             sock = _exec_start(params)
             sock.setblocking(False)
-            transport, protocol = await loop.connect_accepted_socket(lambda: _Hashing(loop), sock)
-            await protocol.done
+            transport, protocol = await loop.connect_accepted_socket(lambda: _Reads(loop), sock)
+            async for data in _chunks(protocol):
+                total += len(data)
+                crc = crc32(data, crc)
             transport.close()
-        return {"bytes": protocol.total, "bytes_are_raw": True}
+        return {"bytes": total, "bytes_are_raw": True}
 
     return asyncio.run(main())
 
