@@ -55,6 +55,16 @@ def _memory() -> str:
         return "unknown"
 
 
+def _inotify_instances() -> str:
+    """``fs.inotify.max_user_instances``: past it the daemon polls followed logs every
+    200 ms instead of watching them, which shows in the latency of many followers."""
+    try:
+        with open("/proc/sys/fs/inotify/max_user_instances") as limit:
+            return limit.read().strip()
+    except OSError:
+        return "unknown"
+
+
 @dataclass
 class Environment:
     started: str
@@ -89,6 +99,7 @@ class Environment:
             repeat=args.repeat,
             quick=args.quick,
             load_start=os.getloadavg(),
+            extra={"inotify_instances": _inotify_instances()},
         )
 
     def finish(self, duration: float) -> None:
@@ -249,6 +260,12 @@ def render(env: Environment, runs: list[Run]) -> str:
         f"- Load average at start {env.load_start[0]:.2f}, at end {env.load_end[0]:.2f} "
         f"(on {os.cpu_count()} cores): figures taken under load are noisy"
     )
+    instances = env.extra.get("inotify_instances")
+    if instances:
+        add(
+            f"- `fs.inotify.max_user_instances`: {instances}. Past it the daemon polls a followed "
+            "log every 200 ms instead of watching it: the SSE latency's 99th percentile shows it"
+        )
     base = env.extra.get("baseline")
     if base:
         add(
