@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import resource
 import time
@@ -102,6 +104,17 @@ class SampleEvery:
 def open_fds() -> int:
     """How many file descriptors this process has open."""
     return len(os.listdir("/proc/self/fd"))
+
+
+async def fds_left_after(tasks: list[asyncio.Task[Any]], base_fds: int) -> int:
+    """Cancel the streams' tasks, let them close, and count the descriptors still open
+    beyond ``base_fds``."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    gc.collect()
+    await asyncio.sleep(0.5)
+    return open_fds() - base_fds
 
 
 def reset_peak_rss() -> bool:

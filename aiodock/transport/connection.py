@@ -276,13 +276,7 @@ class StreamProtocol(asyncio.BufferedProtocol):
             self._decode(memoryview(data))
             return
         self.chunks.append(data)
-        self.buffered += len(data)
-        if self.buffered > READ_HIGH_WATER and not self.reading_paused:
-            self.reading_paused = True
-            assert self.transport is not None
-            if not self.coalescing:
-                self.transport.pause_reading()
-        self._wake_reader()
+        self._buffered_more(len(data))
 
     def _decode(self, data: memoryview) -> None:
         """Decode a read with the sink; a decoding error ends the stream with it (after the
@@ -296,13 +290,18 @@ class StreamProtocol(asyncio.BufferedProtocol):
         if items:
             nbytes = len(data)
             self.decoded.append((items, nbytes))
-            self.buffered += nbytes
-            if self.buffered > READ_HIGH_WATER and not self.reading_paused:
-                self.reading_paused = True
-                assert self.transport is not None
-                if not self.coalescing:
-                    self.transport.pause_reading()
-            self._wake_reader()
+            self._buffered_more(nbytes)
+
+    def _buffered_more(self, nbytes: int) -> None:
+        """Count ``nbytes`` more waiting for the reader (pausing the socket past
+        ``READ_HIGH_WATER``) and wake it."""
+        self.buffered += nbytes
+        if self.buffered > READ_HIGH_WATER and not self.reading_paused:
+            self.reading_paused = True
+            assert self.transport is not None
+            if not self.coalescing:
+                self.transport.pause_reading()
+        self._wake_reader()
 
     def _set_eof(self) -> None:
         self.eof = True

@@ -18,7 +18,15 @@ from typing import Any
 import aiodock
 from aiodock.streams import FrameStream
 
-from ..measure import Meter, SampleEvery, current_rss, open_fds, peak_rss, reset_peak_rss
+from ..measure import (
+    Meter,
+    SampleEvery,
+    current_rss,
+    fds_left_after,
+    open_fds,
+    peak_rss,
+    reset_peak_rss,
+)
 from .cold import cold_start
 
 Ready = Callable[[], None]
@@ -240,15 +248,6 @@ async def _settle_and_measure(
     }
 
 
-async def _fds_after(tasks: list[asyncio.Task[Any]], base_fds: int) -> int:
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    gc.collect()
-    await asyncio.sleep(0.5)
-    return open_fds() - base_fds
-
-
 async def many_follows(
     docker: aiodock.Docker, params: dict[str, Any], meter: Meter, ready: Ready
 ) -> dict[str, Any]:
@@ -267,7 +266,7 @@ async def many_follows(
 
     tasks = [asyncio.ensure_future(follow(containers[i % len(ids)])) for i in range(streams)]
     result = await _settle_and_measure(lambda: delivered, params, meter, streams, base_rss)
-    result["fds_left"] = await _fds_after(tasks, base_fds)
+    result["fds_left"] = await fds_left_after(tasks, base_fds)
     return {**result, "api": "public"}
 
 
@@ -310,7 +309,7 @@ async def many_subscribers(
         "lost": subscribers * expected - sum(counts),
         "streams": subscribers,
         "rss_per_stream": (rss - base_rss) / subscribers,
-        "fds_left": await _fds_after(tasks, base_fds),
+        "fds_left": await fds_left_after(tasks, base_fds),
         "api": "public",
     }
 

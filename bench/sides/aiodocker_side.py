@@ -16,7 +16,15 @@ from typing import Any
 import aiodocker
 import aiohttp
 
-from ..measure import Meter, SampleEvery, current_rss, open_fds, peak_rss, reset_peak_rss
+from ..measure import (
+    Meter,
+    SampleEvery,
+    current_rss,
+    fds_left_after,
+    open_fds,
+    peak_rss,
+    reset_peak_rss,
+)
 from .cold import cold_start
 
 Workload = Callable[
@@ -182,15 +190,6 @@ async def logs_kept(
     return {"bytes": sum(map(len, lines)), "baseline_rss": baseline, "peak_rss_read": peak}
 
 
-async def _fds_after(tasks: list[asyncio.Task[Any]], base_fds: int) -> int:
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    gc.collect()
-    await asyncio.sleep(0.5)
-    return open_fds() - base_fds
-
-
 async def many_follows(
     docker: aiodocker.Docker, params: dict[str, Any], meter: Meter, ready: Callable[[], None]
 ) -> dict[str, Any]:
@@ -218,7 +217,7 @@ async def many_follows(
         "items": items,
         "streams": streams,
         "rss_per_stream": (rss - base_rss) / streams,
-        "fds_left": await _fds_after(tasks, base_fds),
+        "fds_left": await fds_left_after(tasks, base_fds),
     }
 
 
@@ -257,7 +256,7 @@ async def many_subscribers(
         "lost": subscribers * expected - sum(counts),
         "streams": subscribers,
         "rss_per_stream": (rss - base_rss) / subscribers,
-        "fds_left": await _fds_after(tasks, base_fds),
+        "fds_left": await fds_left_after(tasks, base_fds),
     }
 
 
