@@ -5,8 +5,8 @@ aiohttp has no public way to take over an upgraded connection, and its per-chunk
 costs more than the bytes are worth when the daemon sends one HTTP chunk per log line, so
 these connections are dialled by :class:`~aiodock.transport.dial.Dialer` and driven here:
 :class:`StreamProtocol` buffers what arrives (with flow control both ways and the read
-pacing described at ``COALESCE_PAUSE``), :mod:`aiodock.transport.http11` parses the head
-and de-frames bodies. Half-closing the write side is how stdin EOF is signalled.
+pacing of :mod:`~aiodock.transport.pacing`), :mod:`aiodock.transport.http11` parses the
+head and de-frames bodies. Half-closing the write side is how stdin EOF is signalled.
 
 TLS is done with :class:`ssl.MemoryBIO` over a plain TCP transport, because asyncio's TLS
 transport cannot half-close (``write_eof`` raises ``NotImplementedError``). The
@@ -16,6 +16,7 @@ half-close then ends the TCP write side under the TLS session, as the docker CLI
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 import threading
 from collections import deque
@@ -28,6 +29,7 @@ from ..errors import DockerError
 from ..utils import timeout_after
 from . import http11
 from .http11 import ResponseHead
+from .pacing import ReadPacer
 
 __all__ = ["Connection", "ConnectionBody", "ErrorMapper", "StreamProtocol", "TLSSession"]
 
@@ -39,24 +41,6 @@ READ_LOW_WATER = 1024 * 1024
 
 READ_SIZE = 256 * 1024
 """Largest read from the socket."""
-
-BACK_TO_BACK = 0.001
-COALESCE_AFTER = 4
-COALESCE_BELOW = 64 * 1024
-COALESCE_PAUSE = 0.0005
-"""When reads keep coming back to back (within ``BACK_TO_BACK`` seconds of the previous
-one) and each brings less than ``COALESCE_BELOW`` bytes, the daemon is streaming many
-small writes (a frame per log line, or per short pipe read): one wake-up each costs more
-than the bytes are worth. Reading then pauses ``COALESCE_PAUSE`` seconds (in practice the
-event loop's 1 ms resolution) between reads so that each read takes what accumulated: a
-fraction of the wake-ups for the same bytes, at most that much added latency, and only
-while output streams. A read of ``COALESCE_BELOW`` or more means the daemon writes that
-much per pause: a longer wait would let its socket buffer (about 200 KiB) fill and stall
-it, so reading goes on without pausing. Measured on 200 MiB of exec output (12 interleaved
-runs each): pausing below 128 KiB cost 1-7% of wall time against the raw socket; below
-64 KiB gave the raw socket's wall time or better at the same CPU, below 32 KiB about 10%
-more CPU."""
-
 
 Sink = Callable[[memoryview], list[Any]]
 """A decoder's ``feed``, called on each read as it arrives (see :meth:`Connection.attach`)."""
@@ -72,6 +56,9 @@ class _ReadBuffers(threading.local):
 
 
 _READ_BUFFERS = _ReadBuffers()
+
+_READV: Callable[[int, tuple[memoryview]], int] | None = getattr(os, "readv", None)
+"""Reads a socket's bytes into a buffer where the platform has it (not on Windows)."""
 
 
 class TLSSession:
@@ -114,9 +101,8 @@ class StreamProtocol(asyncio.BufferedProtocol):
         self._read_waiter: asyncio.Future[None] | None = None
         self.reading_paused = False  # by flow control: the reader is behind
         self.coalescing = False  # paused briefly to gather small writes
-        self.coalesce = True
-        self._last_read = -1.0
-        self._streak = 0
+        self._pacer = ReadPacer()
+        self._fd = -1  # the socket's, read directly at the end of a pause (see _end_coalescing)
         self._write_paused = False
         self._drain_waiters: deque[asyncio.Future[None]] = deque()
         self._pending_request: bytes | None = None
@@ -134,6 +120,9 @@ class StreamProtocol(asyncio.BufferedProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None and _READV is not None:
+            self._fd = sock.fileno()
         if self._tls is not None:
             self._tls_handshake()
 
@@ -141,8 +130,7 @@ class StreamProtocol(asyncio.BufferedProtocol):
         return self._read_view
 
     def buffer_updated(self, nbytes: int) -> None:
-        if self.coalesce:
-            self._pace(nbytes)
+        self._pace(nbytes)
         tls = self._tls
         if tls is None:
             if self.sink is not None and self.head is not None:
@@ -158,33 +146,41 @@ class StreamProtocol(asyncio.BufferedProtocol):
         self._tls_read()
 
     def _pace(self, nbytes: int) -> None:
-        """Pause reading briefly while small reads stream back to back (see
-        ``COALESCE_PAUSE``)."""
-        now = self._loop.time()
-        if now - self._last_read < BACK_TO_BACK:
-            self._streak += 1
-        else:
-            self._streak = 0
-        self._last_read = now
+        """Pause reading for as long as the pacer says (see :mod:`.pacing`)."""
+        pause = self._pacer.pause_after(self._loop.time(), nbytes)
         transport = self.transport
-        if (
-            self._streak >= COALESCE_AFTER
-            and nbytes < COALESCE_BELOW
-            and not self.coalescing
-            and transport is not None
-            and not transport.is_closing()
-        ):
+        if pause and not self.coalescing and transport is not None and not transport.is_closing():
             self.coalescing = True
             if not self.reading_paused:
                 transport.pause_reading()
-            self._loop.call_later(COALESCE_PAUSE, self._end_coalescing)
+            self._loop.call_later(pause, self._end_coalescing)
 
     def _end_coalescing(self) -> None:
+        """End a pause. What accumulated is read here, straight from the socket, and the
+        transport is resumed only when nothing waits or the pacer calls for no new pause: a
+        streaming connection stays paused from one read to the next, without re-arming
+        epoll twice per read and waiting a loop iteration for it to say what we know."""
         self.coalescing = False
-        self._last_read = self._loop.time()
         transport = self.transport
-        if not self.reading_paused and transport is not None and not transport.is_closing():
-            transport.resume_reading()
+        if self.reading_paused or transport is None or transport.is_closing() or self.eof:
+            return
+        if self._fd >= 0:
+            assert _READV is not None
+            try:
+                nbytes = _READV(self._fd, (self._read_view,))
+            except (BlockingIOError, InterruptedError):
+                nbytes = -1
+            except OSError as exc:
+                self._fail(exc)
+                return
+            if nbytes == 0:
+                self.eof_received()  # as the transport would; it stays paused
+                return
+            if nbytes > 0:
+                self.buffer_updated(nbytes)
+                if self.coalescing or self.reading_paused or self.eof or transport.is_closing():
+                    return
+        transport.resume_reading()
 
     def eof_received(self) -> bool:
         self._set_eof()

@@ -5,10 +5,11 @@
   the events handed to the consumer through an async generator woken by a future, the
   shape every asyncio client has.
 - Exec output of text: a :class:`asyncio.BufferedProtocol` reading into one reused
-  buffer, paced as the raw ceiling and aiodock are (``pause_reading`` and a timer while
-  small reads come back to back); each read is copied out (the consumer owns what it is
-  given) and handed to the consumer's task through an async generator woken by a future,
-  and the consumer hashes it. No frame is parsed.
+  buffer, paced as the raw ceiling and aiodock are (while reads come back to back, a
+  timer with the transport paused, then a read straight from the socket); each read is
+  copied out (the consumer owns what it is given) and handed to the consumer's task
+  through an async generator woken by a future, and the consumer hashes it. No frame is
+  parsed.
 
 Beside the blocking ceiling (``raw``), it shows what the event loop itself costs.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 import urllib.parse
 import zlib
@@ -24,17 +26,10 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from aiodock.transport.pacing import ReadPacer
+
 from ..measure import Meter
-from .raw import (
-    API,
-    BACK_TO_BACK,
-    COALESCE_AFTER,
-    COALESCE_BELOW,
-    COALESCE_PAUSE,
-    READ_SIZE,
-    SOCKET,
-    _exec_start,
-)
+from .raw import API, READ_SIZE, SOCKET, _exec_start
 
 
 class _Lines(asyncio.Protocol):
@@ -98,30 +93,44 @@ class _Reads(asyncio.BufferedProtocol):
         self.reads: deque[bytes] = deque()
         self.eof = False
         self.waiter: asyncio.Future[None] | None = None
-        self.last = -1.0
-        self.streak = 0
+        self.pacer = ReadPacer()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.fd = transport.get_extra_info("socket").fileno()
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self.view
 
     def buffer_updated(self, nbytes: int) -> None:
+        self._paced(nbytes)
+
+    def _paced(self, nbytes: int) -> bool:
+        """Hand a read on; whether a pause follows it."""
         self.reads.append(bytes(self.view[:nbytes]))
         self._wake()
-        now = self.loop.time()
-        self.streak = self.streak + 1 if now - self.last < BACK_TO_BACK else 0
-        self.last = now
-        if self.streak >= COALESCE_AFTER and nbytes < COALESCE_BELOW:
+        pause = self.pacer.pause_after(self.loop.time(), nbytes)
+        if pause:
             assert self.transport is not None
             self.transport.pause_reading()
-            self.loop.call_later(COALESCE_PAUSE, self._resume)
+            self.loop.call_later(pause, self._resume)
+        return bool(pause)
 
     def _resume(self) -> None:
-        self.last = self.loop.time()
-        if self.transport is not None and not self.transport.is_closing():
+        # As aiodock does: read what accumulated during the pause straight from the
+        # socket, resuming the transport only when nothing waits or no pause follows.
+        if self.transport is None or self.transport.is_closing() or self.eof:
+            return
+        try:
+            nbytes = os.readv(self.fd, (self.view,))
+        except BlockingIOError:
+            nbytes = -1
+        if nbytes == 0:
+            self.eof_received()
+            self.transport.close()
+            return
+        if nbytes < 0 or not self._paced(nbytes):
             self.transport.resume_reading()
 
     def _wake(self) -> None:

@@ -2,11 +2,12 @@
 
 - Stream readers (exec output, logs): a unix socket, a hand-written HTTP request, and
   ``recv_into`` a reused 256 KiB buffer until EOF, with the same read pacing as aiodock's
-  own connections (a 0.5 ms pause while small reads come back to back, so one read takes
-  what several writes left). Nothing is parsed, the frame headers and chunk lines are
-  counted as received bytes; where the workload's consumer hashes (or keeps) the output,
-  the ceiling hashes (or keeps) every byte it received, headers included, so it does a
-  little more of that work than the clients.
+  own connections (``aiodock.transport.pacing.ReadPacer``: while reads come back to back,
+  a pause of a millisecond or two, sized so that one read takes what several writes
+  left). Nothing is parsed, the frame headers and chunk lines are counted as received
+  bytes; where the workload's consumer hashes (or keeps) the output, the ceiling hashes
+  (or keeps) every byte it received, headers included, so it does a little more of that
+  work than the clients.
 - Requests (inspects): a minimal keep-alive HTTP/1.1 client on asyncio: one connection
   per task in flight, a request written as one preformatted string, the head parsed just
   enough for ``Content-Length`` or chunking, the body decoded with ``json.loads``.
@@ -26,16 +27,13 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+from aiodock.transport.pacing import ReadPacer
+
 from ..measure import Meter
 
 SOCKET = "/var/run/docker.sock"
 API = "/v1.41"
 READ_SIZE = 256 * 1024
-# aiodock.transport.connection's pacing, copied as numbers (the ceiling imports no client)
-BACK_TO_BACK = 0.001
-COALESCE_AFTER = 4
-COALESCE_BELOW = 64 * 1024
-COALESCE_PAUSE = 0.0005
 
 
 def _send(method: str, path: str, body: bytes = b"") -> socket.socket:
@@ -62,8 +60,7 @@ def _drain(sock: socket.socket, consume: str = "count") -> tuple[int, int]:
     clock = time.monotonic
     sleep = time.sleep
     crc32 = zlib.crc32
-    last = -1.0
-    streak = 0
+    pause_after = ReadPacer().pause_after
     with sock:
         while True:
             n = recv_into(view)
@@ -74,12 +71,9 @@ def _drain(sock: socket.socket, consume: str = "count") -> tuple[int, int]:
                 crc = crc32(view[:n], crc)
             elif kept is not None:
                 kept += view[:n]
-            now = clock()
-            streak = streak + 1 if now - last < BACK_TO_BACK else 0
-            last = now
-            if streak >= COALESCE_AFTER and n < COALESCE_BELOW:
-                sleep(COALESCE_PAUSE)
-                last = clock()
+            pause = pause_after(clock(), n)
+            if pause:
+                sleep(pause)
 
 
 def _json_body(sock: socket.socket) -> Any:
