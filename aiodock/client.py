@@ -7,7 +7,7 @@ import asyncio
 import functools
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .containers import ContainerManager
 from .engine import GATED_PREFIXES, EngineInfo, lacks, read_engine, unsupported
@@ -22,7 +22,7 @@ from .volumes import VolumeManager
 if TYPE_CHECKING:
     from .api import APIClient
     from .configs import ConfigManager
-    from .events import EventStream
+    from .events import EventHub, EventStream, SharedEventStream
     from .nodes import NodeManager
     from .plugins import PluginManager
     from .secrets import SecretManager
@@ -84,6 +84,8 @@ class Docker(AsyncClosing):
         """How this client reaches the daemon: requests, connections, version, errors."""
         self.transport.check_before(GATED_PREFIXES, self._check_capability)
         self._engine: EngineInfo | None = None
+        self._event_hubs: dict[tuple[str | None, bool, bool], EventHub] = {}
+        """Shared event subscriptions by (filters, decode, reconnect): see :meth:`events`."""
         self._engine_lock: asyncio.Lock | None = None
 
         self.containers = ContainerManager(self)
@@ -162,7 +164,9 @@ class Docker(AsyncClosing):
         return self.transport.address
 
     async def close(self) -> None:
-        """Close every connection of this client."""
+        """Close every connection of this client (shared event subscriptions end)."""
+        for hub in list(self._event_hubs.values()):
+            await hub.close()
         await self.transport.close()
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
@@ -286,6 +290,7 @@ class Docker(AsyncClosing):
         )
         return results
 
+    @overload
     def events(
         self,
         *,
@@ -294,17 +299,71 @@ class Docker(AsyncClosing):
         filters: Filters | None = None,
         decode: bool = True,
         reconnect: bool = False,
-    ) -> EventStream:
+        shared: Literal[False] = False,
+    ) -> EventStream: ...
+
+    @overload
+    def events(
+        self,
+        *,
+        filters: Filters | None = None,
+        decode: bool = True,
+        reconnect: bool = False,
+        shared: Literal[True],
+    ) -> SharedEventStream: ...
+
+    def events(
+        self,
+        *,
+        since: TimeSpec | None = None,
+        until: TimeSpec | None = None,
+        filters: Filters | None = None,
+        decode: bool = True,
+        reconnect: bool = False,
+        shared: bool = False,
+    ) -> EventStream | SharedEventStream:
         """Stream the daemon's events as :class:`~aiodock.events.Event` objects (raw dicts
         with ``decode=False``). ``reconnect=True`` survives dropped connections and daemon
-        restarts, resuming after the last event delivered."""
-        from .events import EventStream, encode_event_filters
+        restarts, resuming after the last event delivered. ``shared=True`` subscribes to
+        live events through one daemon connection shared by every subscriber of this
+        client with the same ``filters``, ``decode`` and ``reconnect`` (see
+        :class:`~aiodock.events.SharedEventStream`); ``since`` and ``until`` are then not
+        allowed."""
+        from .events import EventHub, EventStream, SharedEventStream, encode_event_filters
 
-        return EventStream(
-            self,
-            since=to_timestamp(since, name="since") if since is not None else None,
-            until=to_timestamp(until, name="until") if until is not None else None,
-            filters=encode_event_filters(filters),
-            decode=decode,
-            reconnect=reconnect,
-        )
+        encoded = encode_event_filters(filters)
+        if not shared:
+            return EventStream(
+                self,
+                since=to_timestamp(since, name="since") if since is not None else None,
+                until=to_timestamp(until, name="until") if until is not None else None,
+                filters=encoded,
+                decode=decode,
+                reconnect=reconnect,
+            )
+        if since is not None or until is not None:
+            raise InvalidArgument(
+                "events(shared=True) is a live subscription: since and until are not allowed"
+            )
+        key = (encoded, decode, reconnect)
+        hubs = self._event_hubs
+
+        def forget(hub: EventHub) -> None:
+            if hubs.get(key) is hub:
+                del hubs[key]
+
+        def hub_for() -> EventHub:
+            hub = hubs.get(key)
+            if hub is None:
+                upstream = EventStream(
+                    self,
+                    since=None,
+                    until=None,
+                    filters=encoded,
+                    decode=decode,
+                    reconnect=reconnect,
+                )
+                hub = hubs[key] = EventHub(upstream, forget)
+            return hub
+
+        return SharedEventStream(hub_for)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import weakref
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -27,9 +28,9 @@ from .errors import (
     InvalidArgument,
 )
 from .reference import familiar_name
-from .streams import JSONStream
+from .streams import ItemStream, JSONStream
 from .transport import ByteSource
-from .utils import Filters, encode_filters
+from .utils import Filters, encode_filters, retrieve_exception
 
 if TYPE_CHECKING:
     from .client import Docker
@@ -505,3 +506,182 @@ class EventStream(JSONStream[Any]):
                 self._index = 0
                 return True
         return False
+
+
+# --- shared subscriptions -----------------------------------------------------------------
+
+
+class EventHub:
+    """One live daemon subscription (an :class:`EventStream`) read once and handed to
+    every local subscriber with the same filters: one connection and one decoding for all
+    of them, however many there are. Made by ``docker.events(shared=True)``; it opens with
+    its first subscriber and closes when its last one leaves."""
+
+    def __init__(self, upstream: EventStream, forget: Callable[[EventHub], None]) -> None:
+        self._upstream = upstream
+        self._forget = forget
+        # Weakly held: a subscriber dropped without closing is collected, and leaves.
+        self.subscribers: weakref.WeakSet[SharedEventStream] = weakref.WeakSet()
+        self._opening: asyncio.Future[None] | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self.done = False
+
+    def __repr__(self) -> str:
+        state = "done" if self.done else f"{len(self.subscribers)} subscribers"
+        return f"<EventHub {state}>"
+
+    async def join(self, subscriber: SharedEventStream) -> None:
+        """Add ``subscriber``; once this returns, the daemon's subscription is open and
+        every later event reaches it."""
+        self.subscribers.add(subscriber)
+        if self._opening is None:
+            self._opening = asyncio.ensure_future(self._open())
+            self._opening.add_done_callback(retrieve_exception)
+        try:
+            await asyncio.shield(self._opening)  # one subscriber's cancellation is its own
+        except BaseException:
+            self.leave(subscriber)
+            raise
+
+    async def _open(self) -> None:
+        try:
+            await self._upstream.open()
+        except BaseException:
+            self._finish()
+            raise
+        if self.done or not self.subscribers:  # closed, or all left, while it opened
+            self._finish()
+            self._upstream._finish(release=False)
+            return
+        self._pump = asyncio.ensure_future(self._deliver())
+
+    async def _deliver(self) -> None:
+        error: BaseException | None = None
+        try:
+            async for batch in self._upstream.batches():
+                self._hand_out(batch)
+        except asyncio.CancelledError:
+            pass  # closed by its last subscriber or by the client
+        except Exception as exc:
+            error = exc
+        finally:
+            self._upstream._finish(release=False)
+        for subscriber in tuple(self.subscribers):
+            subscriber._ended(error)
+        self._finish()
+
+    def _hand_out(self, batch: list[Any]) -> None:
+        # A function of its own: no subscriber stays referenced from the pump's frame.
+        for subscriber in tuple(self.subscribers):
+            subscriber._receive(batch)
+
+    def leave(self, subscriber: SharedEventStream) -> None:
+        """Remove ``subscriber``; the last one out closes the daemon's subscription."""
+        self.subscribers.discard(subscriber)
+        if not self.subscribers and self._opening is not None and self._opening.done():
+            self._finish()
+
+    def _finish(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        self._forget(self)
+        pump = self._pump
+        if pump is None:
+            self._upstream._finish(release=False)
+        elif not pump.done() and pump is not asyncio.current_task():
+            pump.cancel()  # it closes the upstream's connection
+
+    async def close(self) -> None:
+        """End the subscription for every subscriber (they see the stream end)."""
+        pump = self._pump
+        for subscriber in tuple(self.subscribers):
+            subscriber._ended(None)
+        self.subscribers.clear()
+        self._finish()
+        if pump is not None:
+            await asyncio.gather(pump, return_exceptions=True)
+
+
+class SharedEventStream(ItemStream[Any]):
+    """A subscriber of an :class:`EventHub` (``docker.events(shared=True)``): iterated and
+    closed as an :class:`EventStream` is. Subscribers of one hub are handed the same
+    :class:`Event` objects (or dicts), so treat them as read-only. Each subscriber keeps the
+    events it has not read yet; one that stops reading holds them in memory and does not
+    slow the others. An error of the daemon's subscription ends every subscriber with it."""
+
+    def __init__(self, hub_for: Callable[[], EventHub]) -> None:
+        self._hub_for = hub_for
+        self._hub: EventHub | None = None
+        self._pending: deque[list[Any]] = deque()
+        self._items: list[Any] = []
+        self._index = 0
+        self._waiter: asyncio.Future[None] | None = None
+        self._over = False  # the hub ended (or this subscriber closed)
+        self._error: BaseException | None = None
+
+    def __repr__(self) -> str:
+        state = "finished" if self._over else ("open" if self._hub is not None else "new")
+        return f"<SharedEventStream GET /events {state}>"
+
+    async def open(self) -> None:
+        """Join the shared subscription now (on first use otherwise)."""
+        if self._hub is None and not self._over:
+            self._hub = self._hub_for()
+            await self._hub.join(self)
+
+    # called by the hub
+    def _receive(self, batch: list[Any]) -> None:
+        self._pending.append(batch)
+        self._wake()
+
+    def _ended(self, error: BaseException | None) -> None:
+        self._over = True
+        self._error = error
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _fill(self) -> bool:
+        try:
+            if self._hub is None:
+                await self.open()
+            while not self._pending:
+                if self._over:
+                    error, self._error = self._error, None
+                    if error is not None:
+                        raise error
+                    return False
+                self._waiter = asyncio.get_running_loop().create_future()
+                await self._waiter
+        except BaseException:
+            self._leave()
+            raise
+        self._items = self._pending.popleft()
+        self._index = 0
+        return True
+
+    def _leave(self) -> None:
+        self._over = True
+        self._pending.clear()
+        hub, self._hub = self._hub, None
+        if hub is not None:
+            hub.leave(self)
+
+    def _abandon(self) -> None:
+        self._leave()
+
+    async def close(self) -> None:
+        """Leave the subscription (safe to call twice)."""
+        self._leave()
+        self._wake()
+
+    def __del__(self) -> None:
+        if getattr(self, "_hub", None) is not None:
+            try:
+                self._leave()
+            except RuntimeError:  # the event loop is already closed
+                pass

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S", bound="ResponseStream[Any]")
+Items = TypeVar("Items", bound="ItemStream[Any]")
 
 _STREAM_OF = operator.itemgetter(0)  # a Frame's stream
 
@@ -38,7 +39,50 @@ class Decoder(Protocol):
 Opener = Callable[[], Awaitable[ByteSource]]
 
 
-class ResponseStream(AsyncClosing, Generic[T]):
+class ItemStream(AsyncClosing, Generic[T]):
+    """Items handed out a batch at a time: ``async for`` and :meth:`batches` over what
+    :meth:`_fill` puts in ``_items``."""
+
+    _items: list[T]
+    _index: int
+
+    async def _fill(self) -> bool:
+        """Put the next batch in ``_items``; ``False`` at the end of the stream."""
+        raise NotImplementedError
+
+    def _abandon(self) -> None:
+        """Let go of the source when :meth:`batches` is left before the end."""
+        raise NotImplementedError
+
+    def __aiter__(self: Items) -> Items:
+        return self
+
+    async def __anext__(self) -> T:
+        items = self._items
+        index = self._index
+        if index < len(items):
+            self._index = index + 1
+            return items[index]
+        if not await self._fill():
+            raise StopAsyncIteration
+        self._index = 1
+        return self._items[0]
+
+    async def batches(self) -> AsyncIterator[list[T]]:
+        """Yield items a chunk at a time: the fastest way through a busy stream."""
+        if self._index < len(self._items):
+            rest = self._items[self._index :]
+            self._index = len(self._items)
+            yield rest
+        try:
+            while await self._fill():
+                self._index = len(self._items)
+                yield self._items
+        finally:
+            self._abandon()
+
+
+class ResponseStream(ItemStream[T]):
     """Base of every stream: opens lazily, decodes chunk by chunk, closes on every exit."""
 
     def __init__(self, docker: Docker, opener: Opener, decoder: Decoder, what: str) -> None:
@@ -129,33 +173,9 @@ class ResponseStream(AsyncClosing, Generic[T]):
             else:
                 resp.close()
 
-    def __aiter__(self) -> ResponseStream[T]:
-        return self
-
-    async def __anext__(self) -> T:
-        items = self._items
-        index = self._index
-        if index < len(items):
-            self._index = index + 1
-            return items[index]
-        if not await self._fill():
-            raise StopAsyncIteration
-        self._index = 1
-        return self._items[0]
-
-    async def batches(self) -> AsyncIterator[list[T]]:
-        """Yield items a chunk at a time: the fastest way through a busy stream."""
-        if self._index < len(self._items):
-            rest = self._items[self._index :]
-            self._index = len(self._items)
-            yield rest
-        try:
-            while await self._fill():
-                self._index = len(self._items)
-                yield self._items
-        finally:
-            if not self._finished:
-                self._finish(release=False)
+    def _abandon(self) -> None:
+        if not self._finished:
+            self._finish(release=False)
 
     async def close(self) -> None:
         """Stop reading and close the connection (safe to call twice)."""

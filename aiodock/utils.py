@@ -218,6 +218,13 @@ def version_tuple(version: str) -> tuple[int, ...]:
         raise InvalidArgument(f"{version!r} is not an API version like 1.41") from None
 
 
+def retrieve_exception(future: asyncio.Future[Any]) -> None:
+    """A done callback marking a future's failure as seen, where it is raised to whoever
+    awaits it or never needed (no "exception was never retrieved" warning)."""
+    if not future.cancelled():
+        future.exception()
+
+
 def timeout_after(delay: float | None) -> AbstractAsyncContextManager[None]:
     """``async with timeout_after(seconds):`` raises ``asyncio.TimeoutError`` when the block takes
     longer; ``None`` means no limit.

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiodock
 
-from .workloads import ASYNCIO_FLOOR, CEILING, MISS_NOTES, TARGETS, Medians, MiB
+from .workloads import AIODOCK_SHARED, ASYNCIO_FLOOR, CEILING, MISS_NOTES, TARGETS, Medians, MiB
 
 if TYPE_CHECKING:
     from .runner import Run
@@ -23,6 +23,7 @@ SIDE_NAMES = {
     CEILING: "raw socket (ceiling)",
     ASYNCIO_FLOOR: "minimal asyncio reader (floor)",
     "aiodock": "aiodock",
+    AIODOCK_SHARED: "aiodock, shared subscriptions",
     "aiodocker": "aiodocker",
     "docker-py": "docker-py",
 }

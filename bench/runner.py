@@ -55,8 +55,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--clients",
         default="",
         help=(
-            "comma-separated subset of raw, asyncio-floor, aiodock, aiodocker, docker-py "
-            "(default: all)"
+            "comma-separated subset of raw, asyncio-floor, aiodock, aiodock-shared, aiodocker, "
+            "docker-py (default: all)"
         ),
     )
     parser.add_argument(

@@ -20,6 +20,7 @@ SIDES = {
     "raw": "bench.sides.raw",
     "asyncio-floor": "bench.sides.asyncio_floor",
     "aiodock": "bench.sides.aiodock_side",
+    "aiodock-shared": "bench.sides.aiodock_shared",
     "aiodocker": "bench.sides.aiodocker_side",
     "docker-py": "bench.sides.dockerpy",
 }

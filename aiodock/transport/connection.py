@@ -26,7 +26,7 @@ from typing import Any
 from multidict import CIMultiDict
 
 from ..errors import DockerError
-from ..utils import timeout_after
+from ..utils import retrieve_exception, timeout_after
 from . import http11
 from .http11 import ResponseHead
 from .pacing import ReadPacer
@@ -75,12 +75,6 @@ class TLSSession:
         self.handshaken = False
 
 
-def _retrieve(future: asyncio.Future[None]) -> None:
-    """Mark a failure as seen (it is raised where it matters, or never needed)."""
-    if not future.cancelled():
-        future.exception()
-
-
 class StreamProtocol(asyncio.BufferedProtocol):
     """Buffers the response head, then whole chunks of the raw stream; flow control both
     ways. Nothing here parses frames: that is the decoders' job."""
@@ -92,7 +86,7 @@ class StreamProtocol(asyncio.BufferedProtocol):
         self._head_parser = http11.HeadParser()
         self.head: ResponseHead | None = None
         self._ready: asyncio.Future[None] = loop.create_future()
-        self._ready.add_done_callback(_retrieve)
+        self._ready.add_done_callback(retrieve_exception)
         self.chunks: deque[bytes] = deque()
         self.buffered = 0
         self.eof = False

@@ -292,7 +292,13 @@ async def many_subscribers(
         if finished == subscribers:
             done.set()
 
-    opened = [docker.events(filters={"label": [params["label"]]}) for _ in range(subscribers)]
+    label = {"label": [params["label"]]}
+    opened = [
+        docker.events(filters=label, shared=True)
+        if params.get("shared")
+        else docker.events(filters=label)
+        for _ in range(subscribers)
+    ]
     await asyncio.gather(*(stream.open() for stream in opened))
     tasks = [asyncio.ensure_future(subscribe(i, s)) for i, s in enumerate(opened)]
     await asyncio.sleep(params["settle"])
@@ -331,8 +337,11 @@ ASYNC_WORKLOADS: dict[str, Workload] = {
 }
 
 
-def _runner(workload: Workload) -> Callable[[dict[str, Any], Meter, Ready], dict[str, Any]]:
+def _runner(
+    workload: Workload, **fixed: Any
+) -> Callable[[dict[str, Any], Meter, Ready], dict[str, Any]]:
     def run(params: dict[str, Any], meter: Meter, ready: Ready) -> dict[str, Any]:
+        params = {**params, **fixed}
         out: dict[str, Any] = {}
 
         async def main() -> None:
@@ -444,3 +453,7 @@ def sse(params: dict[str, Any], meter: Meter, ready: Ready) -> dict[str, Any]:
 
 
 WORKLOADS["sse"] = sse
+
+SHARED_WORKLOADS = {"many_subscribers": _runner(many_subscribers, shared=True)}
+"""The ``aiodock-shared`` side: subscribers of one filter share a daemon connection
+(``docker.events(shared=True)``), as aiodocker's ``subscribe()`` always does."""

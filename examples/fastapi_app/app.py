@@ -8,13 +8,15 @@
      -d '{"image": "aiodock-test/busybox", "command": ["sh", "-c", "while date; do sleep 1;done"]}'
     curl -N localhost:8000/containers/<id>/logs?follow=true     # Server-Sent Events
     curl -N localhost:8000/containers/<id>/stats                # one JSON object a line
+    curl -N localhost:8000/events                               # container events, SSE
 
 The lifespan opens one :class:`aiodock.Docker` for the whole application and closes it at
 shutdown; every request borrows it through a dependency, so requests share its connection
 pool. Daemon errors become HTTP errors in one place (``NotFound`` -> 404, ``Conflict`` ->
 409, bad input -> 400, daemon unreachable -> 503). Streaming endpoints check that the
 container exists before the response starts, so a wrong id is a 404 rather than a broken
-stream, and a client that disconnects closes the stream to the daemon.
+stream, and a client that disconnects closes the stream to the daemon. ``/events`` serves
+every client from one shared daemon subscription (``docker.events(shared=True)``).
 """
 
 from __future__ import annotations
@@ -235,6 +237,26 @@ def create_app(docker_url: str | None = None) -> FastAPI:
 
         return StreamingResponse(
             lines(), media_type="application/x-ndjson", background=BackgroundTask(stream.close)
+        )
+
+    @app.get("/events")
+    async def container_events(docker: DockerDep) -> StreamingResponse:
+        """Container events as Server-Sent Events (``event: start``, ``die``, ...; the data
+        is the container's id and name), every client served from one daemon subscription."""
+        stream = docker.events(filters={"type": "container"}, shared=True)
+        await stream.open()  # subscribed before the response starts: no event is missed
+
+        async def events() -> AsyncIterator[str]:
+            async with stream:
+                async for event in stream:
+                    data = {"id": event.actor.id, "name": event.actor.attributes.get("name")}
+                    yield f"event: {event.action}\ndata: {json.dumps(data)}\n\n"
+
+        return StreamingResponse(
+            events(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            background=BackgroundTask(stream.close),
         )
 
     return app

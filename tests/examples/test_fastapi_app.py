@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
@@ -185,3 +186,32 @@ async def test_bad_input_is_a_client_error(http: httpx.AsyncClient) -> None:
     assert resp.status_code == 422  # FastAPI's own validation
     resp = await http.get("/containers/anything/logs", params={"tail": "-1"})
     assert resp.status_code == 422
+
+
+async def test_every_events_client_gets_each_event_from_one_subscription(
+    http: httpx.AsyncClient, docker: Docker, test_image: str, labels: dict[str, str]
+) -> None:
+    async def watch(resp: httpx.Response, ident: list[str]) -> list[tuple[str, str]]:
+        seen = []
+        async for _, kind, data in sse_events(resp):
+            seen.append((kind, json.loads(data)["id"]))
+            if kind == "destroy" and ident and seen[-1][1] == ident[0]:
+                break
+        return seen
+
+    ident: list[str] = []
+    async with contextlib.AsyncExitStack() as stack:
+        responses = [
+            await stack.enter_async_context(http.stream("GET", "/events")) for _ in range(3)
+        ]
+        assert all(r.status_code == 200 for r in responses)  # each one subscribed by now
+        watchers = [asyncio.ensure_future(watch(r, ident)) for r in responses]
+        container = await docker.containers.create(
+            test_image, ["true"], labels=labels, network_mode="none"
+        )
+        ident.append(container.id)
+        await container.remove()
+        seen = await asyncio.wait_for(asyncio.gather(*watchers), 30)
+    assert [[kind for kind, of in got if of == container.id] for got in seen] == [
+        ["create", "destroy"]
+    ] * 3

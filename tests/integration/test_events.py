@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from aiodock import Docker, DockerConnectionError, DockerError, Event, InvalidArgument
-from aiodock.events import EventStream
+from aiodock.events import EventStream, SharedEventStream
 from aiodock.transport.connection import ConnectionBody
 
 from ..conftest import open_fds
@@ -51,7 +51,7 @@ async def _until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
         await asyncio.sleep(0.02)
 
 
-def _watch(stream: EventStream, seen: list[Any]) -> asyncio.Task[None]:
+def _watch(stream: EventStream | SharedEventStream, seen: list[Any]) -> asyncio.Task[None]:
     async def consume() -> None:
         async for event in stream:
             seen.append(event)
@@ -228,3 +228,63 @@ async def test_bad_filters_fail_locally(docker: Docker) -> None:
         docker.events(filters={"scope": "global"})
     with pytest.raises(InvalidArgument, match="since"):
         docker.events(since="yesterday")
+
+
+async def test_shared_subscribers_get_every_event_over_one_connection(
+    docker: Docker, make_container: Callable[..., Any]
+) -> None:
+    mark = uuid.uuid4().hex
+    filters = {"type": "container", "label": f"adk.mark={mark}"}
+    fds = open_fds()
+    streams = [docker.events(filters=filters, shared=True) for _ in range(20)]
+    await asyncio.gather(*(stream.open() for stream in streams))
+    assert len(docker._event_hubs) == 1  # one daemon subscription for the twenty
+    assert open_fds() <= fds + 2  # its connection, and maybe the pool's for the first ping
+    seen: list[list[Any]] = [[] for _ in streams]
+    tasks = [_watch(stream, into) for stream, into in zip(streams, seen, strict=True)]
+    try:
+        first = await make_container(**{"adk.mark": mark})
+        await _until(lambda: all(len(s) == 1 for s in seen))
+        late: list[Any] = []
+        late_stream = docker.events(filters=filters, shared=True)
+        await late_stream.open()  # joins the running subscription: later events only
+        tasks.append(_watch(late_stream, late))
+        second = await make_container(**{"adk.mark": mark})
+        await docker.transport.call("DELETE", f"/containers/{first}")
+        await _until(lambda: all(len(s) == 3 for s in seen) and len(late) == 2)
+    finally:
+        for task in tasks:
+            await _stop(task)
+    expected = [("create", first), ("create", second), ("destroy", first)]
+    for events in seen:
+        assert [(e.action, e.actor.id) for e in events] == expected
+    assert [(e.action, e.actor.id) for e in late] == expected[1:]
+    assert seen[0][0] is seen[1][0]  # decoded once, handed to all
+    # The last subscriber out closes the daemon's subscription.
+    assert not docker._event_hubs
+    await _until(lambda: open_fds() <= fds + 1)  # the pool's connection may stay
+
+
+async def test_shared_subscriptions_differ_by_filters_and_close_with_the_client(
+    docker: Docker, make_container: Callable[..., Any]
+) -> None:
+    mark, other = uuid.uuid4().hex, uuid.uuid4().hex
+    async with Docker() as client:
+        mine = client.events(filters={"label": f"adk.mark={mark}"}, shared=True)
+        theirs = client.events(filters={"label": f"adk.mark={other}"}, shared=True)
+        await mine.open()
+        await theirs.open()
+        assert len(client._event_hubs) == 2
+        ident = await make_container(**{"adk.mark": mark})
+        event = await asyncio.wait_for(mine.__anext__(), 20)
+        assert (event.action, event.actor.id) == ("create", ident)
+    # Closing the client ends every subscriber: the streams finish, nothing hangs.
+    assert [e async for e in mine] == [] and [e async for e in theirs] == []
+    assert not client._event_hubs
+
+
+async def test_shared_subscriptions_are_live_only(docker: Docker) -> None:
+    with pytest.raises(InvalidArgument, match="since and until are not allowed"):
+        docker.events(since=time.time(), shared=True)  # type: ignore[call-overload]
+    with pytest.raises(InvalidArgument, match="unknown filter 'colour'"):
+        docker.events(filters={"colour": "red"}, shared=True)
