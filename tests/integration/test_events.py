@@ -234,7 +234,7 @@ async def test_shared_subscribers_get_every_event_over_one_connection(
     docker: Docker, make_container: Callable[..., Any]
 ) -> None:
     mark = uuid.uuid4().hex
-    filters = {"type": "container", "label": f"adk.mark={mark}"}
+    filters = {"type": "container", "event": ["create", "destroy"], "label": f"adk.mark={mark}"}
     fds = open_fds()
     streams = [docker.events(filters=filters, shared=True) for _ in range(20)]
     await asyncio.gather(*(stream.open() for stream in streams))
@@ -270,7 +270,7 @@ async def test_shared_subscriptions_differ_by_filters_and_close_with_the_client(
 ) -> None:
     mark, other = uuid.uuid4().hex, uuid.uuid4().hex
     async with Docker() as client:
-        mine = client.events(filters={"label": f"adk.mark={mark}"}, shared=True)
+        mine = client.events(filters={"event": "create", "label": f"adk.mark={mark}"}, shared=True)
         theirs = client.events(filters={"label": f"adk.mark={other}"}, shared=True)
         await mine.open()
         await theirs.open()
