@@ -78,7 +78,9 @@ async def test_many_subscribers_one_connection_every_event_to_each(
     assert daemon.connections == 1
     daemon.send(event(1) + event(2))
     daemon.send(event(3))
-    got = [[(await s.__anext__()).actor.id for _ in range(3)] for s in streams]
+    got = []
+    for stream in streams:
+        got.append([(await stream.__anext__()).actor.id for _ in range(3)])
     assert got == [["c1", "c2", "c3"]] * 50
     for stream in streams[:-1]:
         await stream.close()
