@@ -550,8 +550,7 @@ class EventHub:
             self._finish()
             raise
         if self.done or not self.subscribers:  # closed, or all left, while it opened
-            self._finish()
-            self._upstream._finish(release=False)
+            self._finish()  # closes what opened meanwhile
             return
         self._pump = asyncio.ensure_future(self._deliver())
 
@@ -582,10 +581,11 @@ class EventHub:
             self._finish()
 
     def _finish(self) -> None:
-        if self.done:
-            return
-        self.done = True
-        self._forget(self)
+        """Forget the hub and close its connection (safe to call again: an opening that
+        completes after a first call is closed by the next)."""
+        if not self.done:
+            self.done = True
+            self._forget(self)
         pump = self._pump
         if pump is None:
             self._upstream._finish(release=False)

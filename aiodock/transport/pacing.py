@@ -33,7 +33,7 @@ STREAK = 4
 """Back-to-back reads before pacing starts."""
 
 _TICK = 0.001  # epoll's timeout resolution: a shorter pause would last this long anyway
-MAX_TICKS = round(MAX_PAUSE / _TICK)
+_MAX_TICKS = round(MAX_PAUSE / _TICK)
 
 
 class ReadPacer:
@@ -64,6 +64,6 @@ class ReadPacer:
             return 0.0
         # The time to gather READ_TARGET at this read's rate, rounded down to whole ticks.
         ticks = int(READ_TARGET * elapsed / (nbytes * _TICK))
-        pause = min(ticks, 1 if self._short else MAX_TICKS) * _TICK
+        pause = min(ticks, 1 if self._short else _MAX_TICKS) * _TICK
         self._paused_for = pause
         return pause
